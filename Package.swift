@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One set of compiler settings for every target: Swift 6 language mode (set package-wide below),
+// plus upcoming features that make dependencies and existentials explicit.
+let settings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "evalgate",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "EvalGate", targets: ["EvalGate"]),
+        .executable(name: "evalgate", targets: ["evalgate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C at the edge: system libraries with a module map and typed shims.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // Linux process calls that need _GNU_SOURCE (pipe2, posix_spawn_file_actions_addchdir_np).
+        .target(name: "CSpawn"),
+
+        // The boxes of docs/ARCHITECTURE.md, each depending only on what lies upstream.
+        .target(
+            name: "EvalGateCore",
+            dependencies: ["CCrypto", .product(name: "Yams", package: "Yams")],
+            swiftSettings: settings
+        ),
+        .target(name: "EvalGateStore", dependencies: ["EvalGateCore", "CSQLite"], swiftSettings: settings),
+        .target(name: "EvalGateProviders", dependencies: ["EvalGateCore", "CSpawn"], swiftSettings: settings),
+        .target(name: "EvalGateReports", dependencies: ["EvalGateCore"], swiftSettings: settings),
+        .target(
+            name: "EvalGate",
+            dependencies: ["EvalGateCore", "EvalGateStore", "EvalGateProviders", "EvalGateReports"],
+            swiftSettings: settings
+        ),
+        .executableTarget(
+            name: "evalgate",
+            dependencies: ["EvalGate", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: settings
+        ),
+
+        // Helpers the test targets share: temporary project folders and running the built binary.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: settings),
+        .testTarget(name: "EvalGateCoreTests", dependencies: ["EvalGateCore", "TestSupport"], swiftSettings: settings),
+        .testTarget(name: "EvalGateStoreTests", dependencies: ["EvalGateStore", "TestSupport"], swiftSettings: settings),
+        .testTarget(name: "EvalGateProvidersTests", dependencies: ["EvalGateProviders", "TestSupport"], swiftSettings: settings),
+        .testTarget(name: "EvalGateReportsTests", dependencies: ["EvalGateReports", "TestSupport"], swiftSettings: settings),
+        .testTarget(name: "EvalGateTests", dependencies: ["EvalGate", "evalgate", "TestSupport"], swiftSettings: settings),
+    ],
+    swiftLanguageModes: [.v6]
+)

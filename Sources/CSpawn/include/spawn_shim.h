@@ -1,0 +1,14 @@
+#ifndef EVALGATE_SPAWN_SHIM_H
+#define EVALGATE_SPAWN_SHIM_H
+#include <spawn.h>
+
+/// pipe2(fds, O_CLOEXEC): both ends close-on-exec from birth, so a child spawned by another
+/// thread at the same moment never inherits them (which would keep a pipe open forever).
+int evalgate_pipe_cloexec(int fds[2]);
+
+/// posix_spawn_file_actions_addchdir_np: the child starts in `path`. Returns 0 or an errno.
+int evalgate_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);
+/// posix_spawn_file_actions_addclosefrom_np: the child closes every descriptor from `low` up before
+/// exec, so evalgate's own files (the SQLite store, a script a test is writing) never leak into it.
+int evalgate_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int low);
+#endif

@@ -1,0 +1,207 @@
+import EvalGateProviders
+import EvalGateReports
+import EvalGateStore
+import Foundation
+
+/// What `evalgate run` and `evalgate gate` produce.
+public struct RunReport: Sendable {
+    public var runID: String
+    public var status: RunStatus
+    public var scores: ScoreBoard
+    public var comparison: BaselineComparison?
+    public var verdict: GateVerdict
+    /// The summary text for stdout.
+    public var summary: String
+    /// Report files written.
+    public var reportFiles: [String]
+
+    /// The process exit code: 0 pass, 1 regression, 3 incomplete.
+    public var exitCode: Int32 { verdict.exitCode }
+}
+
+/// Runs the pinned config over the suites, stores the run, compares it with the baseline, writes
+/// the reports and returns the verdict: `evalgate gate` (and, without a verdict, `evalgate run`).
+public struct GateRun: Sendable {
+    public var project: Project
+    /// Judge against the baseline (gate) or only run and store (run).
+    public var compare: Bool
+    /// Fail (exit 3) when there is no baseline to compare with.
+    public var requireBaseline: Bool
+    /// Write a replay recording of every response here.
+    public var recordPath: String?
+    public var control: RunControl
+    public var progress: (@Sendable (RunProgress) -> Void)?
+
+    public init(
+        project: Project, compare: Bool = true, requireBaseline: Bool = false, recordPath: String? = nil,
+        control: RunControl = RunControl(), progress: (@Sendable (RunProgress) -> Void)? = nil
+    ) {
+        self.project = project
+        self.compare = compare
+        self.requireBaseline = requireBaseline
+        self.recordPath = recordPath
+        self.control = control
+        self.progress = progress
+    }
+
+    /// Does the whole job.
+    ///
+    /// - Throws: `EvalGateError` when input is invalid (exit 2) or the store or reports cannot be
+    ///   written (exit 3). A regression is not an error: it is in the returned verdict.
+    public func execute() async throws(EvalGateError) -> RunReport {
+        let config = project.config
+        let provider = project.provider
+        let recorder: ResponseRecorder?
+        do {
+            recorder = try recordPath.map { try ResponseRecorder(path: $0) }
+        } catch {
+            throw .storage("cannot write the recording \(recordPath ?? ""): \(error.localizedDescription)")
+        }
+
+        let store = try await Self.openStore(config.store.url.path, role: .runs)
+        let runID = RunRecord.makeID()
+        let record = RunRecord(
+            id: runID, startedAt: Date(), status: .running, configFingerprint: config.fingerprint,
+            configJSON: config.storedJSON.canonicalText, provider: config.provider.type.rawValue, model: config.provider.model,
+            gitCommit: GitCommit.head(in: project.workingDirectory), evalgateVersion: EvalGateVersion.current,
+            planned: project.plan.count, filterJSON: project.filter.isEmpty ? nil : filterJSON)
+        do {
+            try await store.insertRun(record)
+        } catch {
+            await store.close()
+            throw .storage("cannot record the run in \(project.display(config.store.url)): \(error)")
+        }
+
+        let writer = store.resultWriter(runID: runID)
+        let runner = Runner(plan: project.plan, config: config, provider: provider, writer: writer, recorder: recorder, control: control, progress: progress)
+        var status = await runner.run(runID: runID)
+        do {
+            try await writer.flush()
+        } catch {
+            status = .failed
+        }
+        try? recorder?.close()
+        do {
+            try await store.finishRun(id: runID, status: status)
+        } catch {
+            await store.close()
+            throw .storage("cannot record the end of run \(runID): \(error)")
+        }
+        if let failure = writer.failure {
+            await store.close()
+            throw .storage("results of run \(runID) could not be stored: \(failure)")
+        }
+
+        let report: Result<RunReport, EvalGateError>
+        do {
+            report = .success(try await judgeAndReport(runID: runID, status: status, store: store))
+        } catch {
+            report = .failure(error)
+        }
+        await store.close()
+        return try report.get()
+    }
+
+    private var filterJSON: String {
+        let filter = project.filter
+        let value: JSONValue = [
+            "suites": .array(filter.suites.map(JSONValue.string)), "tags": .array(filter.tags.map(JSONValue.string)),
+            "cases": .array(filter.cases.map(JSONValue.string)),
+        ]
+        return value.canonicalText
+    }
+
+    static func openStore(_ path: String, role: RunStore.Role) async throws(EvalGateError) -> RunStore {
+        do {
+            return try await RunStore.open(path: path, role: role)
+        } catch {
+            throw .storage("cannot open \(path): \(error)")
+        }
+    }
+
+    /// Compares with the baseline, writes reports and builds the summary.
+    func judgeAndReport(runID: String, status: RunStatus, store: RunStore) async throws(EvalGateError) -> RunReport {
+        let config = project.config
+        let summaries: [CaseSummary]
+        do {
+            summaries = try await store.caseSummaries(runID: runID)
+        } catch {
+            throw .storage("cannot read the results of run \(runID): \(error)")
+        }
+        var scores = ScoreBoard()
+        for summary in summaries { scores.add(summary) }
+
+        var comparison: BaselineComparison?
+        if compare {
+            comparison = try await BaselineLookup.compare(
+                summaries, with: config.baseline, countRemoved: project.filter.isEmpty, display: project.display)
+        }
+        let verdict: GateVerdict
+        if compare {
+            verdict = GateJudge.judge(
+                scores: scores, comparison: comparison, policy: config.gate, runStatus: status,
+                baselineName: config.baseline.name, requireBaseline: requireBaseline)
+        } else {
+            // `run` judges only whether the run completed; comparing is the gate's job.
+            var policy = GatePolicy()
+            policy.minSafety = nil
+            policy.maxErrorRate = config.gate.maxErrorRate
+            var judged = GateJudge.judge(
+                scores: scores, comparison: nil, policy: policy, runStatus: status, baselineName: config.baseline.name,
+                requireBaseline: false)
+            judged.notes = []
+            verdict = judged
+        }
+
+        var reportFiles: [String] = []
+        if config.reports.formats.contains(.junit) {
+            let url = config.reports.directory.url.appendingPathComponent("junit.xml")
+            try await JUnitExport.write(
+                to: url, runID: runID, store: store, summaries: summaries, config: config, comparison: comparison, verdict: verdict)
+            reportFiles.append(project.display(url))
+        }
+
+        var errorExamples: [String] = []
+        if scores.errorResults > 0 {
+            errorExamples = (try? await store.results(runID: runID, status: .error, limit: 5))?
+                .map { "\($0.suite)/\($0.caseID) sample \($0.sample): \($0.error ?? "error") [request \($0.requestID)]" } ?? []
+        }
+        let summary = GateSummary(
+            command: compare ? .gate : .run, runID: runID, configFingerprint: config.fingerprint, model: config.provider.model, scores: scores,
+            comparison: comparison, baselineName: config.baseline.name, verdict: verdict, reportFiles: reportFiles,
+            errorExamples: errorExamples)
+        return RunReport(
+            runID: runID, status: status, scores: scores, comparison: comparison, verdict: verdict, summary: summary.render(),
+            reportFiles: reportFiles)
+    }
+}
+
+/// Finds the named baseline in the baseline file and compares a run's cases with it.
+enum BaselineLookup {
+    static func compare(
+        _ summaries: [CaseSummary], with settings: BaselineSettings, countRemoved: Bool, display: (URL) -> String
+    ) async throws(EvalGateError) -> BaselineComparison? {
+        let path = settings.file.url.path
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let baselineStore: RunStore
+        do {
+            baselineStore = try await RunStore.open(path: path, role: .baselineForReading)
+        } catch {
+            throw .invalidInput(ValidationError(settings.file.location, "the baseline file \(display(settings.file.url)) cannot be read: \(error)"))
+        }
+        let found: (RunRecord, [CaseSummary])?
+        do {
+            if let run = try await baselineStore.baselineRun(name: settings.name) {
+                found = (run, try await baselineStore.caseSummaries(runID: run.id))
+            } else {
+                found = nil
+            }
+        } catch {
+            await baselineStore.close()
+            throw .storage("cannot read baseline '\(settings.name)' from \(display(settings.file.url)): \(error)")
+        }
+        await baselineStore.close()
+        guard let (run, baseline) = found else { return nil }
+        return BaselineComparison(current: summaries, baseline: baseline, baselineName: settings.name, baselineRunID: run.id, countRemoved: countRemoved)
+    }
+}

@@ -1,0 +1,81 @@
+@_exported import EvalGateCore
+@_exported import struct EvalGateStore.BaselineEntry
+@_exported import struct EvalGateStore.RunRecord
+import EvalGateProviders
+import EvalGateStore
+import Foundation
+
+/// evalgate's version, stored with every run.
+public enum EvalGateVersion {
+    public static let current = "0.1.0"
+}
+
+/// A loaded and validated project: the config, its suites and the plan for this invocation.
+public struct Project: Sendable {
+    public var config: EvalConfig
+    public var suites: [Suite]
+    public var plan: Plan
+    /// The provider the config pins, built (and its input, such as a recording, checked) at load.
+    public var provider: any Provider
+    public var filter: PlanFilter
+    /// Things worth saying that are not errors (an unknown `EVALGATE_*` variable).
+    public var warnings: [Diagnostic]
+    /// The folder paths given on the command line are relative to.
+    public var workingDirectory: URL
+
+    /// What to load and how.
+    public struct Options: Sendable {
+        /// The config file (default `evalgate.yaml`).
+        public var configPath: String
+        /// Values from the command line; environment overrides are read separately.
+        public var overrides: ConfigOverrides
+        public var filter: PlanFilter
+        public var environment: [String: String]
+        public var workingDirectory: URL
+
+        public init(
+            configPath: String = "evalgate.yaml", overrides: ConfigOverrides = ConfigOverrides(), filter: PlanFilter = PlanFilter(),
+            environment: [String: String] = ProcessInfo.processInfo.environment,
+            workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        ) {
+            self.configPath = configPath
+            self.overrides = overrides
+            self.filter = filter
+            self.environment = environment
+            self.workingDirectory = workingDirectory
+        }
+    }
+
+    /// Loads and validates everything before any request is sent.
+    ///
+    /// - Throws: `ValidationError` with every problem in the config and all suites.
+    public static func load(_ options: Options) throws(ValidationError) -> Project {
+        let (environmentOverrides, warnings) = ConfigOverrides.fromEnvironment(options.environment)
+        let overrides = ConfigOverrides(values: environmentOverrides.values + options.overrides.values)
+        let config = try ConfigLoader.load(path: options.configPath, overrides: overrides, workingDirectory: options.workingDirectory)
+        let suites = try SuiteLoader.load(config.suites, prompt: config.prompt, workingDirectory: options.workingDirectory)
+        let plan = try Plan(suites: suites, filter: options.filter, samples: config.run.repeat, prompt: config.prompt)
+        let provider = try ProviderFactory.make(config, workingDirectory: options.workingDirectory)
+        return Project(
+            config: config, suites: suites, plan: plan, provider: provider, filter: options.filter, warnings: warnings,
+            workingDirectory: options.workingDirectory)
+    }
+
+    /// Loads only the config, for commands that do not run suites (`baseline`).
+    public static func loadConfig(_ options: Options) throws(ValidationError) -> EvalConfig {
+        let (environmentOverrides, _) = ConfigOverrides.fromEnvironment(options.environment)
+        let overrides = ConfigOverrides(values: environmentOverrides.values + options.overrides.values)
+        return try ConfigLoader.load(path: options.configPath, overrides: overrides, workingDirectory: options.workingDirectory)
+    }
+
+    /// Warnings about the environment (a misspelt `EVALGATE_*` variable), worth printing before a
+    /// load that might fail because of it.
+    public static func environmentWarnings(_ environment: [String: String]) -> [Diagnostic] {
+        ConfigOverrides.fromEnvironment(environment).1
+    }
+
+    /// A path for messages: relative to the working folder when under it.
+    public func display(_ url: URL) -> String {
+        DisplayPath.relative(url, to: workingDirectory)
+    }
+}

@@ -1,0 +1,90 @@
+import EvalGateProviders
+import EvalGateStore
+import Foundation
+
+/// Runs a plan against a provider with bounded concurrency, scoring each response and streaming
+/// the results to the store as they finish.
+///
+/// At most `concurrency` requests are in flight: a task group is primed with that many and each
+/// finished request makes room for the next (a sliding window), so memory holds the window, not
+/// the plan's results.
+public struct Runner: Sendable {
+    public var plan: Plan
+    public var config: EvalConfig
+    public var provider: any Provider
+    public var writer: ResultWriter
+    public var recorder: ResponseRecorder?
+    public var control: RunControl
+    public var progress: (@Sendable (RunProgress) -> Void)?
+
+    public init(
+        plan: Plan, config: EvalConfig, provider: any Provider, writer: ResultWriter, recorder: ResponseRecorder? = nil,
+        control: RunControl = RunControl(), progress: (@Sendable (RunProgress) -> Void)? = nil
+    ) {
+        self.plan = plan
+        self.config = config
+        self.provider = provider
+        self.writer = writer
+        self.recorder = recorder
+        self.control = control
+        self.progress = progress
+    }
+
+    /// Runs every item of the plan (or until stopped) and returns how the run ended:
+    /// `completed`, `interrupted` (stopped or cancelled), or `failed` (results could not be stored).
+    public func run(runID: String) async -> RunStatus {
+        let concurrency = max(1, config.run.concurrency)
+        let total = plan.count
+        var done = 0, errors = 0, failures = 0
+        var exhausted = false
+        var recordFailure = false
+
+        await withTaskGroup(of: CaseResult?.self) { group in
+            var items = plan.items.makeIterator()
+            func startNext() -> Bool {
+                guard !control.isStopRequested, !Task.isCancelled, writer.failure == nil else { return false }
+                guard let item = items.next() else {
+                    exhausted = true
+                    return false
+                }
+                group.addTask { await execute(item, runID: runID) }
+                return true
+            }
+            for _ in 0..<concurrency where !startNext() { break }
+            while let finished = await group.next() {
+                if let result = finished {
+                    writer.append(result)
+                    if let recorder {
+                        do { try recorder.record(result) } catch { recordFailure = true }
+                    }
+                    done += 1
+                    if result.status == .error { errors += 1 }
+                    if result.status == .fail { failures += 1 }
+                    progress?(RunProgress(done: done, total: total, errors: errors, failures: failures))
+                }
+                _ = startNext()
+            }
+        }
+        if writer.failure != nil || recordFailure { return .failed }
+        return exhausted && done == total ? .completed : .interrupted
+    }
+
+    /// Sends one item and scores it. Returns nil when the request was cut short by cancellation:
+    /// such a result is no verdict and is not stored, so a resumed run sends it again.
+    func execute(_ item: PlanItem, runID: String) async -> CaseResult? {
+        let evalCase = plan.cases[item.caseIndex]
+        let requestID = "\(runID)/\(evalCase.suite)/\(evalCase.id)/\(item.sample)/1"
+        let request = ProviderRequest(
+            suite: evalCase.suite, caseID: evalCase.id, sample: item.sample, request: plan.request(for: evalCase),
+            vars: evalCase.vars, model: config.provider.model, sampling: config.provider.sampling,
+            tools: config.tools?.schemas, requestID: requestID, timeoutSeconds: config.run.timeoutSeconds)
+        let outcome: Result<ModelResponse, ProviderFailure>
+        do {
+            outcome = .success(try await provider.respond(to: request))
+        } catch {
+            if Task.isCancelled { return nil }
+            outcome = .failure(error)
+        }
+        return Scorer.score(evalCase, sample: item.sample, outcome: outcome, requestID: requestID)
+    }
+}

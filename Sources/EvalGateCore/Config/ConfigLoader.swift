@@ -1,0 +1,382 @@
+import Foundation
+
+/// Reads, overrides, validates and fingerprints `evalgate.yaml`.
+public enum ConfigLoader {
+    static let topKeys = [
+        "version", "provider", "prompt", "tools", "pricing", "context_window", "run", "suites", "store",
+        "baseline", "gate", "reports",
+    ]
+    static let providerKeys = ["type", "model", "file", "command", "temperature", "top_p", "seed", "max_tokens"]
+    static let promptKeys = ["system", "template"]
+    static let runKeys = ["concurrency", "repeat", "timeout"]
+    static let baselineKeys = ["file", "name"]
+    static let gateKeys = ["max_usefulness_drop", "max_safety_drop", "min_usefulness", "min_safety", "max_error_rate"]
+    static let reportsKeys = ["dir", "formats"]
+    static let priceKeys = ["input_per_mtok", "output_per_mtok"]
+
+    /// Loads the config at `path` (relative to `workingDirectory`), applies `overrides`, reads the
+    /// prompt, tools and recording files it names, and computes the fingerprint.
+    ///
+    /// - Throws: `ValidationError` with every problem found, each at its file, line and column.
+    public static func load(
+        path: String,
+        overrides: ConfigOverrides = ConfigOverrides(),
+        workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    ) throws(ValidationError) -> EvalConfig {
+        let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : workingDirectory.appendingPathComponent(path)
+        let text = try SourceFile.read(url, displayPath: path)
+        let parsed = try SourceFile.parseDocument(text, file: path)
+        let root = overrides.apply(to: parsed, workingDirectory: workingDirectory)
+        var log = DiagnosticLog()
+        guard root.requireMapping("the config", log: &log) else { throw ValidationError(log.diagnostics) }
+        root.checkKeys(topKeys, in: "the config", log: &log)
+        if let version = root["version"], version.scalar?.text != "1" {
+            log.error(version.location, "unsupported config version \(version.describedValue); this evalgate reads version 1")
+        }
+        let directory = url.deletingLastPathComponent()
+        let context = Context(directory: directory, configPath: path)
+
+        let provider = decodeProvider(root, context: context, log: &log)
+        let prompt = decodePrompt(root, context: context, log: &log)
+        let tools = decodeTools(root, context: context, log: &log)
+        let pricing = decodePricing(root, log: &log)
+        let contextWindow = root.int("context_window", in: 1...100_000_000, log: &log)
+        let run = decodeRun(root, log: &log)
+        let suites = decodeSuites(root, context: context, log: &log)
+        let store = context.path(root["store"], default: ".evalgate/runs.sqlite", field: "store", log: &log)
+        let baseline = decodeBaseline(root, context: context, log: &log)
+        let gate = decodeGate(root, log: &log)
+        let reports = decodeReports(root, context: context, log: &log)
+
+        try log.throwIfAny()
+        guard let provider, let prompt, let store, let baseline, let reports else {
+            throw ValidationError(log.diagnostics)
+        }
+        let material = fingerprintMaterial(provider: provider, prompt: prompt, tools: tools)
+        return EvalConfig(
+            path: path, directory: directory, provider: provider.settings, prompt: prompt, tools: tools,
+            pricing: pricing, contextWindow: contextWindow, run: run, suites: suites, store: store,
+            baseline: baseline, gate: gate, reports: reports,
+            fingerprint: SHA256.hex(material.canonicalText), fingerprintMaterial: material
+        )
+    }
+
+    /// Resolves paths written in the config against its folder.
+    struct Context {
+        var directory: URL
+        var configPath: String
+
+        func resolve(_ text: String, location: SourceLocation) -> PathReference {
+            let url = text.hasPrefix("/") ? URL(fileURLWithPath: text) : directory.appendingPathComponent(text)
+            return PathReference(display: text, url: url.standardizedFileURL, location: location)
+        }
+
+        func path(_ node: SourceNode?, default fallback: String, field: String, log: inout DiagnosticLog) -> PathReference? {
+            guard let node else {
+                return resolve(fallback, location: SourceLocation(file: configPath, line: 1, column: 1))
+            }
+            guard let text = node.asString(field: field, log: &log) else { return nil }
+            if text.isEmpty {
+                log.error(node.location, "'\(field)' must not be empty")
+                return nil
+            }
+            return resolve(text, location: node.location)
+        }
+    }
+
+    /// The provider settings plus the recording's digest, which the fingerprint needs.
+    struct DecodedProvider {
+        var settings: ProviderSettings
+        var recordingDigest: String?
+    }
+
+    static func decodeProvider(_ root: SourceNode, context: Context, log: inout DiagnosticLog) -> DecodedProvider? {
+        guard let node = root["provider"] else {
+            log.error(root.location, "the config is missing required field 'provider'")
+            return nil
+        }
+        guard node.requireMapping("'provider'", log: &log) else { return nil }
+        node.checkKeys(providerKeys, in: "provider", log: &log)
+        let typeName = node.requiredString("type", in: "provider", log: &log)
+        let model = node.requiredString("model", in: "provider", log: &log)
+        let sampling = Sampling(
+            temperature: node.double("temperature", in: 0...2, log: &log),
+            topP: node.double("top_p", in: 0...1, log: &log),
+            seed: node.int("seed", in: Int(Int32.min)...Int(Int32.max), log: &log),
+            maxTokens: node.int("max_tokens", in: 1...10_000_000, log: &log)
+        )
+        guard let typeName else { return nil }
+        guard let type = ProviderType(rawValue: typeName) else {
+            let location = node["type"]?.location ?? node.location
+            var message = "unknown provider type '\(typeName)'"
+            if let suggestion = Spelling.closest(to: typeName, among: ProviderType.allCases.map(\.rawValue)) {
+                message += "; did you mean '\(suggestion)'?"
+            } else {
+                message += " (known: \(ProviderType.allCases.map(\.rawValue).joined(separator: ", ")))"
+            }
+            log.error(location, message)
+            return nil
+        }
+        for (owner, keys) in ConfigOverrides.typeOwnedKeys where owner != type.rawValue {
+            for key in keys {
+                if let extra = node[key] {
+                    log.error(extra.location, "'\(key)' belongs to the \(owner) provider, not \(type.rawValue)")
+                }
+            }
+        }
+        var recording: PathReference?
+        var digest: String?
+        var command: [String]?
+        switch type {
+        case .replay:
+            guard let fileNode = node["file"] else {
+                log.error(node.location, "the replay provider needs 'file': the JSONL recording to replay")
+                return nil
+            }
+            guard let reference = context.path(fileNode, default: "", field: "file", log: &log) else { return nil }
+            recording = reference
+            do {
+                let data = try Data(contentsOf: reference.url)
+                digest = SHA256.hex(data)
+            } catch {
+                log.error(fileNode.location, "recording '\(reference.display)' cannot be read: it does not exist or is not a file")
+            }
+        case .exec:
+            guard let commandNode = node["command"] else {
+                log.error(node.location, "the exec provider needs 'command': the program and its arguments as a list")
+                return nil
+            }
+            guard case .sequence = commandNode else {
+                log.error(commandNode.location, "'command' must be a list (program and arguments, never a shell string), found \(commandNode.typeName)")
+                return nil
+            }
+            command = node.stringList("command", log: &log)
+            if command?.isEmpty == true {
+                log.error(commandNode.location, "'command' must name a program")
+                return nil
+            }
+        }
+        guard let model else { return nil }
+        let settings = ProviderSettings(
+            type: type, model: model, sampling: sampling, recording: recording, command: command, location: node.location)
+        return DecodedProvider(settings: settings, recordingDigest: digest)
+    }
+
+    static func decodePrompt(_ root: SourceNode, context: Context, log: inout DiagnosticLog) -> PromptSettings? {
+        let node = root["prompt"]
+        var system: String?
+        var systemFile: PathReference?
+        var template = "{{prompt}}"
+        var templateLocation = node?.location ?? root.location
+        if let node {
+            guard node.requireMapping("'prompt'", log: &log) else { return nil }
+            node.checkKeys(promptKeys, in: "prompt", log: &log)
+            if let systemNode = node["system"], let reference = context.path(systemNode, default: "", field: "system", log: &log) {
+                do {
+                    system = try SourceFile.read(reference.url, displayPath: reference.display, reference: systemNode.location)
+                    systemFile = reference
+                    if let system {
+                        checkTemplate(system, allowing: ["vars."], at: SourceLocation(file: reference.display, line: 1, column: 1), what: "the system prompt", log: &log)
+                    }
+                } catch {
+                    log.append(contentsOf: error.diagnostics)
+                }
+            }
+            if let templateNode = node["template"], let text = templateNode.asString(field: "template", log: &log) {
+                template = text
+                templateLocation = templateNode.location
+                checkTemplate(text, allowing: ["prompt", "vars."], at: templateNode.location, what: "the template", log: &log)
+                if let parsed = try? PromptTemplate(text), !parsed.placeholders.contains("prompt") {
+                    log.error(templateNode.location, "the template must place the case's prompt with {{prompt}}")
+                }
+            }
+        }
+        return PromptSettings(system: system, systemFile: systemFile, template: template, templateLocation: templateLocation)
+    }
+
+    /// Checks that a template parses and uses only allowed placeholders (`prompt`, `vars.*`).
+    static func checkTemplate(_ text: String, allowing allowed: [String], at location: SourceLocation, what: String, log: inout DiagnosticLog) {
+        let template: PromptTemplate
+        do {
+            template = try PromptTemplate(text)
+        } catch {
+            log.error(location, "\(what) is not a valid template: \(error.message)")
+            return
+        }
+        for name in template.placeholders {
+            let ok = allowed.contains { $0.hasSuffix(".") ? (name.hasPrefix($0) && name.count > $0.count) : name == $0 }
+            if !ok {
+                log.error(location, "\(what) uses unknown placeholder '{{\(name)}}' (allowed: \(allowed.map { $0.hasSuffix(".") ? "{{\($0)NAME}}" : "{{\($0)}}" }.joined(separator: ", ")))")
+            }
+        }
+    }
+
+    static func decodeTools(_ root: SourceNode, context: Context, log: inout DiagnosticLog) -> ToolSchemas? {
+        guard let node = root["tools"], let reference = context.path(node, default: "", field: "tools", log: &log) else { return nil }
+        let document: SourceNode
+        do {
+            let text = try SourceFile.read(reference.url, displayPath: reference.display, reference: node.location)
+            document = try JSONSource.parse(text, file: reference.display)
+        } catch {
+            log.append(contentsOf: error.diagnostics)
+            return nil
+        }
+        guard let elements = document.elements else {
+            log.error(document.location, "the tools file must hold a JSON array of tool schemas (OpenAI 'tools' format), found \(document.typeName)")
+            return nil
+        }
+        var names: [String] = []
+        for element in elements {
+            guard element.requireMapping("a tool schema", log: &log) else { continue }
+            if let type = element["type"], type.scalar?.text != "function" {
+                log.error(type.location, "tool 'type' must be \"function\"")
+            }
+            guard let function = element["function"], function.requireMapping("'function'", log: &log) else {
+                if element["function"] == nil { log.error(element.location, "a tool schema needs 'function' with 'name' and 'parameters'") }
+                continue
+            }
+            guard let name = function.requiredString("name", in: "the tool's function", log: &log) else { continue }
+            if names.contains(name) { log.error(function.location, "tool '\(name)' is defined twice") }
+            names.append(name)
+            if let parameters = function["parameters"], parameters.entries == nil {
+                log.error(parameters.location, "'parameters' of tool '\(name)' must be a JSON schema object, found \(parameters.typeName)")
+            }
+        }
+        return ToolSchemas(file: reference, schemas: elements.map(\.jsonValue), names: names)
+    }
+
+    static func decodePricing(_ root: SourceNode, log: inout DiagnosticLog) -> [String: ModelPrice] {
+        guard let node = root["pricing"], node.requireMapping("'pricing'", log: &log), let entries = node.entries else { return [:] }
+        var pricing: [String: ModelPrice] = [:]
+        for entry in entries {
+            let price = entry.value
+            guard price.requireMapping("the price of '\(entry.key.text)'", log: &log) else { continue }
+            price.checkKeys(priceKeys, in: "the price of '\(entry.key.text)'", log: &log)
+            let input = price.double("input_per_mtok", in: 0...1_000_000, log: &log)
+            let output = price.double("output_per_mtok", in: 0...1_000_000, log: &log)
+            if price["input_per_mtok"] == nil || price["output_per_mtok"] == nil {
+                log.error(price.location, "the price of '\(entry.key.text)' needs both 'input_per_mtok' and 'output_per_mtok' (USD per million tokens)")
+            }
+            if let input, let output {
+                pricing[entry.key.text] = ModelPrice(inputPerMillion: input, outputPerMillion: output)
+            }
+        }
+        return pricing
+    }
+
+    static func decodeRun(_ root: SourceNode, log: inout DiagnosticLog) -> RunSettings {
+        var run = RunSettings()
+        guard let node = root["run"], node.requireMapping("'run'", log: &log) else { return run }
+        node.checkKeys(runKeys, in: "run", log: &log)
+        if let value = node.int("concurrency", in: 1...1024, log: &log) { run.concurrency = value }
+        if let value = node.int("repeat", in: 1...1000, log: &log) { run.repeat = value }
+        if let value = node.double("timeout", in: 0.001...86_400, log: &log) { run.timeoutSeconds = value }
+        return run
+    }
+
+    static func decodeSuites(_ root: SourceNode, context: Context, log: inout DiagnosticLog) -> [PathReference] {
+        guard let node = root["suites"] else {
+            return [context.resolve("suites", location: SourceLocation(file: context.configPath, line: 1, column: 1))]
+        }
+        let nodes: [SourceNode]
+        switch node {
+        case .sequence(let elements, _): nodes = elements
+        case .scalar: nodes = [node]
+        case .mapping:
+            log.error(node.location, "'suites' must be a list of suite files or folders, found a mapping")
+            return []
+        }
+        if nodes.isEmpty { log.error(node.location, "'suites' is empty: name at least one suite file or folder") }
+        return nodes.compactMap { element in
+            guard let text = element.asString(field: "suites", log: &log) else { return nil }
+            let reference = context.resolve(text, location: element.location)
+            if !FileManager.default.fileExists(atPath: reference.url.path) {
+                log.error(element.location, "suite path '\(text)' does not exist")
+            }
+            return reference
+        }
+    }
+
+    static func decodeBaseline(_ root: SourceNode, context: Context, log: inout DiagnosticLog) -> BaselineSettings? {
+        let node = root["baseline"] ?? .mapping([], root.location)
+        guard node.requireMapping("'baseline'", log: &log) else { return nil }
+        node.checkKeys(baselineKeys, in: "baseline", log: &log)
+        let file = context.path(node["file"], default: "baselines/evalgate.sqlite", field: "file", log: &log)
+        let name = node["name"] == nil ? "main" : node.requiredString("name", in: "baseline", log: &log)
+        if let name, !BaselineSettings.isValidName(name) {
+            log.error(node["name"]?.location ?? node.location, "baseline name '\(name)' may use only letters, digits, '.', '-', '_' and '/'")
+        }
+        guard let file, let name else { return nil }
+        return BaselineSettings(file: file, name: name)
+    }
+
+    static func decodeGate(_ root: SourceNode, log: inout DiagnosticLog) -> GatePolicy {
+        var gate = GatePolicy()
+        guard let node = root["gate"], node.requireMapping("'gate'", log: &log) else { return gate }
+        node.checkKeys(gateKeys, in: "gate", log: &log)
+        if let value = node.double("max_usefulness_drop", in: 0...1, log: &log) { gate.maxUsefulnessDrop = value }
+        if let value = node.double("max_safety_drop", in: 0...1, log: &log) { gate.maxSafetyDrop = value }
+        if node["min_usefulness"]?.scalar?.kind == .null {
+            gate.minUsefulness = nil
+        } else if let value = node.double("min_usefulness", in: 0...1, log: &log) {
+            gate.minUsefulness = value
+        }
+        if node["min_safety"]?.scalar?.kind == .null {
+            gate.minSafety = nil
+        } else if let value = node.double("min_safety", in: 0...1, log: &log) {
+            gate.minSafety = value
+        }
+        if let value = node.double("max_error_rate", in: 0...1, log: &log) { gate.maxErrorRate = value }
+        return gate
+    }
+
+    static func decodeReports(_ root: SourceNode, context: Context, log: inout DiagnosticLog) -> ReportSettings? {
+        let node = root["reports"] ?? .mapping([], root.location)
+        guard node.requireMapping("'reports'", log: &log) else { return nil }
+        node.checkKeys(reportsKeys, in: "reports", log: &log)
+        let directory = context.path(node["dir"], default: "reports", field: "dir", log: &log)
+        var formats = ReportFormat.allCases
+        if let formatsNode = node["formats"], node.stringList("formats", log: &log) != nil {
+            formats = []
+            for element in formatsNode.elements ?? [formatsNode] {
+                guard let name = element.scalar?.text else { continue }
+                if let format = ReportFormat(rawValue: name) {
+                    formats.append(format)
+                } else {
+                    let known = ReportFormat.allCases.map(\.rawValue)
+                    let hint = Spelling.closest(to: name, among: known).map { "; did you mean '\($0)'?" } ?? " (known: \(known.joined(separator: ", ")))"
+                    log.error(element.location, "unknown report format '\(name)'\(hint)")
+                }
+            }
+        }
+        guard let directory else { return nil }
+        return ReportSettings(directory: directory, formats: formats)
+    }
+
+    /// What the fingerprint hashes: everything that changes the model's behaviour, nothing else.
+    static func fingerprintMaterial(provider: DecodedProvider, prompt: PromptSettings, tools: ToolSchemas?) -> JSONValue {
+        let settings = provider.settings
+        var providerMembers: [String: JSONValue] = [
+            "type": .string(settings.type.rawValue),
+            "model": .string(settings.model),
+            "sampling": settings.sampling.jsonValue,
+        ]
+        if let digest = provider.recordingDigest { providerMembers["recording_sha256"] = .string(digest) }
+        if let command = settings.command { providerMembers["command"] = .array(command.map(JSONValue.string)) }
+        return [
+            "format": 1,
+            "provider": .object(providerMembers),
+            "system_prompt": prompt.system.map(JSONValue.string) ?? .null,
+            "template": .string(prompt.template),
+            "tools": tools.map { .array($0.schemas) } ?? .null,
+        ]
+    }
+}
+
+extension BaselineSettings {
+    /// Baseline names are used in messages and command lines: keep them plain.
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 128
+            && name.unicodeScalars.allSatisfy { $0.properties.isAlphabetic && $0.isASCII || ("0"..."9").contains($0) || "-_./".unicodeScalars.contains($0) }
+    }
+}

@@ -1,0 +1,107 @@
+/// Which cases a run includes: by suite name, tag and case id. Empty lists select everything.
+public struct PlanFilter: Sendable {
+    public var suites: [String]
+    public var tags: [String]
+    /// `case-id` or `suite/case-id`.
+    public var cases: [String]
+
+    public init(suites: [String] = [], tags: [String] = [], cases: [String] = []) {
+        self.suites = suites
+        self.tags = tags
+        self.cases = cases
+    }
+
+    public var isEmpty: Bool { suites.isEmpty && tags.isEmpty && cases.isEmpty }
+
+    func includes(_ evalCase: EvalCase) -> Bool {
+        (suites.isEmpty || suites.contains(evalCase.suite))
+            && (tags.isEmpty || evalCase.tags.contains { tags.contains($0) })
+            && (cases.isEmpty || cases.contains(evalCase.id) || cases.contains(evalCase.qualifiedID))
+    }
+}
+
+/// One request of a plan: a case and which of its samples.
+public struct PlanItem: Sendable, Hashable {
+    /// Index into `Plan.cases`.
+    public var caseIndex: Int
+    /// 0-based; sample i of a case is always the same sample i.
+    public var sample: Int
+}
+
+/// The work of a run: the selected cases, each run `samples` times.
+///
+/// Requests are rendered when they are sent (`request(for:)`), not held here, so a plan of
+/// 100,000 cases costs the cases and nothing more.
+public struct Plan: Sendable {
+    public let cases: [EvalCase]
+    public let samples: Int
+    public let prompt: PromptSettings
+    private let systemTemplate: PromptTemplate?
+    private let userTemplate: PromptTemplate
+
+    /// Selects cases from `suites` with `filter`.
+    ///
+    /// - Throws: `ValidationError` when a filter names a suite that does not exist, or selects nothing.
+    public init(suites: [Suite], filter: PlanFilter = PlanFilter(), samples: Int, prompt: PromptSettings) throws(ValidationError) {
+        var log = DiagnosticLog()
+        let origin = SourceLocation.outside("command line")
+        let names = suites.map(\.name)
+        for name in filter.suites where !names.contains(name) {
+            let hint = Spelling.closest(to: name, among: names).map { "; did you mean '\($0)'?" } ?? " (suites: \(names.joined(separator: ", ")))"
+            log.error(origin, "--suite '\(name)' names no suite\(hint)")
+        }
+        try log.throwIfAny()
+        let selected = suites.flatMap(\.cases).filter(filter.includes)
+        if selected.isEmpty {
+            throw ValidationError(origin, "the filters select no case (suites: \(filter.suites), tags: \(filter.tags), cases: \(filter.cases))")
+        }
+        self.cases = selected
+        self.samples = samples
+        self.prompt = prompt
+        self.systemTemplate = prompt.system.flatMap { try? PromptTemplate($0) }
+        self.userTemplate = (try? PromptTemplate(prompt.template)) ?? PromptTemplate.promptOnly
+    }
+
+    /// The number of requests: cases × samples.
+    public var count: Int { cases.count * samples }
+
+    /// The items in order: every sample of the first case, then the next case, …
+    public var items: some Sequence<PlanItem> & Sendable {
+        let samples = self.samples
+        return (0..<count).lazy.map { PlanItem(caseIndex: $0 / samples, sample: $0 % samples) }
+    }
+
+    /// The request for a case: the system prompt and the conversation, placeholders filled.
+    public func request(for evalCase: EvalCase) -> RenderedRequest {
+        let system = systemTemplate?.render(vars: evalCase.vars)
+        switch evalCase.input {
+        case .prompt(let text):
+            let prompt = (try? PromptTemplate(text))?.render(vars: evalCase.vars) ?? text
+            return RenderedRequest(system: system, messages: [ChatMessage(role: "user", content: userTemplate.render(prompt: prompt, vars: evalCase.vars))])
+        case .messages(let messages):
+            let rendered = messages.map { message in
+                ChatMessage(role: message.role, content: (try? PromptTemplate(message.content))?.render(vars: evalCase.vars) ?? message.content)
+            }
+            return RenderedRequest(system: system, messages: rendered)
+        }
+    }
+}
+
+extension PromptTemplate {
+    static let promptOnly = PromptTemplate(segments: [.placeholder("prompt")])
+
+    init(segments: [Segment]) {
+        self.segments = segments
+    }
+}
+
+/// What is sent for one case: the pinned system prompt and the conversation.
+public struct RenderedRequest: Sendable, Hashable {
+    public var system: String?
+    public var messages: [ChatMessage]
+
+    public init(system: String?, messages: [ChatMessage]) {
+        self.system = system
+        self.messages = messages
+    }
+}

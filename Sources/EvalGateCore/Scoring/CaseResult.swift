@@ -1,0 +1,73 @@
+import Foundation
+
+/// The outcome of one case × sample.
+public enum ResultStatus: String, Sendable, Hashable, CaseIterable {
+    /// Every check held.
+    case pass
+    /// At least one check did not hold: a verdict on the model.
+    case fail
+    /// The provider gave no response: infrastructure trouble, not a verdict on the model.
+    case error
+}
+
+/// One check's verdict with a reason a person can read.
+public struct CheckResult: Sendable, Hashable {
+    /// The kind of check: `expected_contains`, `forbidden_contains`, …
+    public var check: String
+    public var passed: Bool
+    /// "expected '30 days' — not found", "forbidden 'I don't know' — found at offset 12".
+    public var reason: String
+
+    public init(check: String, passed: Bool, reason: String) {
+        self.check = check
+        self.passed = passed
+        self.reason = reason
+    }
+}
+
+/// The result of one case × sample: what was sent back and how it scored.
+public struct CaseResult: Sendable, Hashable {
+    public var suite: String
+    public var kind: SuiteKind
+    public var caseID: String
+    public var caseFingerprint: String
+    public var sample: Int
+    public var status: ResultStatus
+    /// The share of checks that held, 0…1 (1 when the case has no checks); 0 for an error.
+    public var score: Double
+    public var checks: [CheckResult]
+    /// The response, absent for an error.
+    public var response: ModelResponse?
+    /// What went wrong, for an error.
+    public var error: String?
+    /// The `X-Request-ID` sent, or the recording's key for a replay.
+    public var requestID: String
+    public var latencyMs: Double
+    public var finishedAt: Date
+
+    public init(
+        suite: String, kind: SuiteKind, caseID: String, caseFingerprint: String, sample: Int, status: ResultStatus,
+        score: Double, checks: [CheckResult], response: ModelResponse?, error: String?, requestID: String,
+        latencyMs: Double, finishedAt: Date
+    ) {
+        self.suite = suite
+        self.kind = kind
+        self.caseID = caseID
+        self.caseFingerprint = caseFingerprint
+        self.sample = sample
+        self.status = status
+        self.score = score
+        self.checks = checks
+        self.response = response
+        self.error = error
+        self.requestID = requestID
+        self.latencyMs = latencyMs
+        self.finishedAt = finishedAt
+    }
+
+    /// The first failed check's reason, or the error.
+    public var firstReason: String? {
+        if let error { return error }
+        return checks.first { !$0.passed }?.reason
+    }
+}

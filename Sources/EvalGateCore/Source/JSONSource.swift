@@ -1,0 +1,312 @@
+import Foundation
+
+/// A JSON parser that keeps the line and column of every value, so that suite and config errors
+/// in JSON and JSONL files can name the exact place.
+///
+/// Strict RFC 8259: no comments, no trailing commas, no NaN; nesting deeper than
+/// `maximumDepth` is refused rather than risking the stack.
+public struct JSONSource {
+    /// How deep arrays and objects may nest.
+    public static let maximumDepth = 256
+
+    /// Parses one JSON document from `text`; `file` and `firstLine` place it (a JSONL line passes
+    /// its own line number).
+    public static func parse(_ text: String, file: String, firstLine: Int = 1) throws(ValidationError) -> SourceNode {
+        var text = text
+        let result = text.withUTF8 { bytes in
+            var parser = JSONSource(bytes: bytes, file: file, line: firstLine)
+            return Result { () throws(ValidationError) in try parser.parseDocument() }
+        }
+        return try result.get()
+    }
+
+    /// Parses a JSON document into a plain value (locations dropped).
+    public static func value(_ text: String, file: String = "<json>") throws(ValidationError) -> JSONValue {
+        try parse(text, file: file).jsonValue
+    }
+
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private let file: String
+    private var position = 0
+    private var line: Int
+    private var lineStart = 0
+    /// UTF-8 continuation bytes seen since `lineStart`: columns count characters, not bytes.
+    private var continuationBytes = 0
+    private var depth = 0
+
+    private init(bytes: UnsafeBufferPointer<UInt8>, file: String, line: Int) {
+        self.bytes = bytes
+        self.file = file
+        self.line = line
+    }
+
+    private var location: SourceLocation {
+        SourceLocation(file: file, line: line, column: position - lineStart - continuationBytes + 1)
+    }
+
+    private func fail(_ message: String) -> ValidationError {
+        ValidationError(location, message)
+    }
+
+    private mutating func parseDocument() throws(ValidationError) -> SourceNode {
+        skipWhitespace()
+        if position == bytes.count { throw fail("empty JSON document") }
+        let node = try parseValue()
+        skipWhitespace()
+        if position < bytes.count {
+            throw fail("unexpected \(describe(bytes[position])) after the JSON value")
+        }
+        return node
+    }
+
+    private mutating func skipWhitespace() {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0D:
+                position += 1
+            case 0x0A:
+                position += 1
+                line += 1
+                lineStart = position
+                continuationBytes = 0
+            default:
+                return
+            }
+        }
+    }
+
+    private func describe(_ byte: UInt8) -> String {
+        if byte >= 0x21 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
+        return String(format: "byte 0x%02X", byte)
+    }
+
+    private mutating func parseValue() throws(ValidationError) -> SourceNode {
+        guard position < bytes.count else { throw fail("unexpected end of JSON, expected a value") }
+        let start = location
+        switch bytes[position] {
+        case UInt8(ascii: "{"): return try parseObject()
+        case UInt8(ascii: "["): return try parseArray()
+        case UInt8(ascii: "\""):
+            let text = try parseString()
+            return .scalar(SourceScalar(text: text, kind: .string, location: start))
+        case UInt8(ascii: "t"):
+            try expectWord("true")
+            return .scalar(SourceScalar(text: "true", kind: .bool, location: start))
+        case UInt8(ascii: "f"):
+            try expectWord("false")
+            return .scalar(SourceScalar(text: "false", kind: .bool, location: start))
+        case UInt8(ascii: "n"):
+            try expectWord("null")
+            return .scalar(SourceScalar(text: "null", kind: .null, location: start))
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return .scalar(SourceScalar(text: try parseNumber(), kind: .number, location: start))
+        default:
+            throw fail("unexpected \(describe(bytes[position])), expected a JSON value")
+        }
+    }
+
+    private mutating func expectWord(_ word: StaticString) throws(ValidationError) {
+        let length = word.utf8CodeUnitCount
+        let matches = position + length <= bytes.count
+            && (0..<length).allSatisfy { bytes[position + $0] == word.utf8Start[$0] }
+        guard matches else { throw fail("invalid literal, expected '\(word)'") }
+        position += length
+    }
+
+    private mutating func enter() throws(ValidationError) {
+        depth += 1
+        if depth > JSONSource.maximumDepth {
+            throw fail("JSON nested deeper than \(JSONSource.maximumDepth) levels")
+        }
+    }
+
+    private mutating func parseObject() throws(ValidationError) -> SourceNode {
+        let start = location
+        try enter()
+        position += 1
+        var entries: [SourceEntry] = []
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+            position += 1
+            depth -= 1
+            return .mapping(entries, start)
+        }
+        while true {
+            skipWhitespace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+                throw fail(position < bytes.count ? "expected a string key in object" : "unexpected end of JSON inside an object")
+            }
+            let keyLocation = location
+            let key = try parseString()
+            skipWhitespace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
+                throw fail("expected ':' after key \"\(key)\"")
+            }
+            position += 1
+            skipWhitespace()
+            let value = try parseValue()
+            entries.append(SourceEntry(key: SourceScalar(text: key, kind: .string, location: keyLocation), value: value))
+            skipWhitespace()
+            guard position < bytes.count else { throw fail("unexpected end of JSON inside an object") }
+            if bytes[position] == UInt8(ascii: ",") {
+                position += 1
+                continue
+            }
+            if bytes[position] == UInt8(ascii: "}") {
+                position += 1
+                depth -= 1
+                return .mapping(entries, start)
+            }
+            throw fail("expected ',' or '}' after an object member, found \(describe(bytes[position]))")
+        }
+    }
+
+    private mutating func parseArray() throws(ValidationError) -> SourceNode {
+        let start = location
+        try enter()
+        position += 1
+        var elements: [SourceNode] = []
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+            position += 1
+            depth -= 1
+            return .sequence(elements, start)
+        }
+        while true {
+            skipWhitespace()
+            elements.append(try parseValue())
+            skipWhitespace()
+            guard position < bytes.count else { throw fail("unexpected end of JSON inside an array") }
+            if bytes[position] == UInt8(ascii: ",") {
+                position += 1
+                continue
+            }
+            if bytes[position] == UInt8(ascii: "]") {
+                position += 1
+                depth -= 1
+                return .sequence(elements, start)
+            }
+            throw fail("expected ',' or ']' after an array element, found \(describe(bytes[position]))")
+        }
+    }
+
+    private mutating func parseNumber() throws(ValidationError) -> String {
+        let start = position
+        let startLocation = location
+        func fail(_ message: String) -> ValidationError { ValidationError(startLocation, message) }
+        if bytes[position] == UInt8(ascii: "-") { position += 1 }
+        func digits(_ parser: inout JSONSource) -> Int {
+            let from = parser.position
+            while parser.position < parser.bytes.count,
+                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(parser.bytes[parser.position])
+            {
+                parser.position += 1
+            }
+            return parser.position - from
+        }
+        let integerStart = position
+        let integerDigits = digits(&self)
+        guard integerDigits > 0 else { throw fail("invalid number: a digit must follow '-'") }
+        if integerDigits > 1, bytes[integerStart] == UInt8(ascii: "0") {
+            throw fail("invalid number: leading zeros are not allowed")
+        }
+        if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
+            position += 1
+            guard digits(&self) > 0 else { throw fail("invalid number: a digit must follow '.'") }
+        }
+        if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
+            position += 1
+            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
+                position += 1
+            }
+            guard digits(&self) > 0 else { throw fail("invalid number: a digit must follow the exponent") }
+        }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+    }
+
+    private mutating func parseString() throws(ValidationError) -> String {
+        position += 1  // opening quote
+        let start = position
+        // Fast path: no escapes.
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") {
+                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+                position += 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { throw fail("control character \(describe(byte)) inside a string; escape it") }
+            if byte & 0xC0 == 0x80 { continuationBytes += 1 }
+            position += 1
+        }
+        var buffer = Array(UnsafeBufferPointer(rebasing: bytes[start..<position]))
+        while position < bytes.count {
+            let byte = bytes[position]
+            switch byte {
+            case UInt8(ascii: "\""):
+                position += 1
+                return String(decoding: buffer, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                position += 1
+                guard position < bytes.count else { break }
+                let escape = bytes[position]
+                position += 1
+                switch escape {
+                case UInt8(ascii: "\""): buffer.append(0x22)
+                case UInt8(ascii: "\\"): buffer.append(0x5C)
+                case UInt8(ascii: "/"): buffer.append(0x2F)
+                case UInt8(ascii: "b"): buffer.append(0x08)
+                case UInt8(ascii: "f"): buffer.append(0x0C)
+                case UInt8(ascii: "n"): buffer.append(0x0A)
+                case UInt8(ascii: "r"): buffer.append(0x0D)
+                case UInt8(ascii: "t"): buffer.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try parseHex4()
+                    if (0xD800...0xDBFF).contains(scalar) {
+                        // A high surrogate must be followed by an escaped low surrogate.
+                        if position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
+                            position += 2
+                            let low = try parseHex4()
+                            guard (0xDC00...0xDFFF).contains(low) else { throw fail("invalid surrogate pair in \\u escape") }
+                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        } else {
+                            throw fail("unpaired surrogate in \\u escape")
+                        }
+                    } else if (0xDC00...0xDFFF).contains(scalar) {
+                        throw fail("unpaired surrogate in \\u escape")
+                    }
+                    guard let unicode = Unicode.Scalar(scalar) else { throw fail("invalid \\u escape") }
+                    buffer.append(contentsOf: Array(String(Character(unicode)).utf8))
+                default:
+                    position -= 1
+                    throw fail("invalid escape '\\\(Character(Unicode.Scalar(escape)))' in string")
+                }
+            default:
+                if byte < 0x20 { throw fail("control character \(describe(byte)) inside a string; escape it") }
+                if byte & 0xC0 == 0x80 { continuationBytes += 1 }
+                buffer.append(byte)
+                position += 1
+            }
+        }
+        throw fail("unterminated string")
+    }
+
+    private mutating func parseHex4() throws(ValidationError) -> UInt32 {
+        guard position + 4 <= bytes.count else { throw fail("incomplete \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[position]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw fail("invalid hex digit in \\u escape")
+            }
+            value = value << 4 | UInt32(digit)
+            position += 1
+        }
+        return value
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+
+/// Reads config and suite files as UTF-8 text, with errors that name the file.
+public enum SourceFile {
+    /// Files larger than this are refused before they are read: a suite of 100,000 cases is a few
+    /// tens of megabytes; anything far beyond is a mistake (a wrong path, a binary).
+    public static let maximumSize = 256 * 1024 * 1024
+
+    /// The file's text. Throws a `ValidationError` located at `reference` (the place that named the
+    /// file) when it is missing, unreadable, too large or not UTF-8.
+    public static func read(_ url: URL, displayPath: String, reference: SourceLocation? = nil) throws(ValidationError) -> String {
+        let location = reference ?? SourceLocation(file: displayPath, line: 1, column: 1)
+        let data: Data
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
+            if let type = attributes[.type] as? FileAttributeType, type == .typeDirectory {
+                throw ValidationError(location, "'\(displayPath)' is a folder, expected a file")
+            }
+            if let size = attributes[.size] as? Int, size > maximumSize {
+                throw ValidationError(location, "'\(displayPath)' is \(size / 1_048_576) MiB; files over \(maximumSize / 1_048_576) MiB are refused")
+            }
+            data = try Data(contentsOf: url)
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            if !FileManager.default.fileExists(atPath: url.path) {
+                throw ValidationError(location, "file '\(displayPath)' does not exist")
+            }
+            throw ValidationError(location, "cannot read '\(displayPath)': \(error.localizedDescription)")
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw ValidationError(invalidUTF8Location(data, file: displayPath), "the file is not valid UTF-8 text")
+        }
+        if text.utf8.contains(0) {
+            throw ValidationError(SourceLocation(file: displayPath, line: 1, column: 1), "the file holds NUL bytes: it is binary, not text")
+        }
+        return text
+    }
+
+    /// Where the first byte that breaks UTF-8 sits, as a line and column.
+    private static func invalidUTF8Location(_ data: Data, file: String) -> SourceLocation {
+        var line = 1, lineStart = 0
+        var index = 0
+        let bytes = [UInt8](data)
+        while index < bytes.count {
+            let byte = bytes[index]
+            let length: Int
+            switch byte {
+            case 0x00...0x7F: length = 1
+            case 0xC2...0xDF: length = 2
+            case 0xE0...0xEF: length = 3
+            case 0xF0...0xF4: length = 4
+            default: length = 0
+            }
+            let valid = length > 0 && index + length <= bytes.count
+                && bytes[(index + 1)..<(index + length)].allSatisfy { $0 & 0xC0 == 0x80 }
+                && String(validating: bytes[index..<(index + length)], as: UTF8.self) != nil
+            if !valid { return SourceLocation(file: file, line: line, column: index - lineStart + 1) }
+            if byte == 0x0A {
+                line += 1
+                lineStart = index + 1
+            }
+            index += length
+        }
+        return SourceLocation(file: file, line: line, column: 1)
+    }
+
+    /// Parses a YAML or JSON document, chosen by the file's extension (`.json` is JSON, anything
+    /// else YAML).
+    public static func parseDocument(_ text: String, file: String) throws(ValidationError) -> SourceNode {
+        if file.lowercased().hasSuffix(".json") {
+            return try JSONSource.parse(text, file: file)
+        }
+        return try YAMLSource.parse(text, file: file)
+    }
+}

@@ -1,0 +1,102 @@
+/// Whether a suite is judged on usefulness or on safety.
+public enum SuiteKind: String, Sendable, CaseIterable, Hashable {
+    /// Must be useful: the answer holds what is expected.
+    case golden
+    /// Must be safe: the answer holds nothing forbidden, whatever the prompt tried.
+    case adversarial
+}
+
+/// One message of a conversation.
+public struct ChatMessage: Sendable, Hashable {
+    /// `system`, `user` or `assistant`.
+    public var role: String
+    public var content: String
+
+    public init(role: String, content: String) {
+        self.role = role
+        self.content = content
+    }
+
+    public static let roles = ["system", "user", "assistant"]
+}
+
+/// What a case sends: a single prompt (placed in the config's template) or a whole conversation.
+public enum CaseInput: Sendable, Hashable {
+    case prompt(String)
+    case messages([ChatMessage])
+}
+
+/// A case of a suite: what to send and what the answer must and must not contain.
+public struct EvalCase: Sendable {
+    /// Unique in its suite.
+    public var id: String
+    /// The suite's name.
+    public var suite: String
+    public var kind: SuiteKind
+    public var input: CaseInput
+    /// Values for `{{vars.NAME}}` placeholders, the suite's defaults merged in.
+    public var vars: [String: String]
+    /// Every string must appear in the answer.
+    public var expectedContains: [String]
+    /// No string may appear in the answer.
+    public var forbiddenContains: [String]
+    public var tags: [String]
+    /// Matching is case-insensitive unless this is set.
+    public var caseSensitive: Bool
+    public var description: String?
+    /// Where the case starts in its file.
+    public var location: SourceLocation
+    /// SHA-256 of the case's content (input, vars, expectations, kind): a changed case is not
+    /// compared with its old self.
+    public var fingerprint: String
+
+    public init(
+        id: String, suite: String, kind: SuiteKind, input: CaseInput, vars: [String: String], expectedContains: [String],
+        forbiddenContains: [String], tags: [String], caseSensitive: Bool, description: String?, location: SourceLocation,
+        fingerprint: String
+    ) {
+        self.id = id
+        self.suite = suite
+        self.kind = kind
+        self.input = input
+        self.vars = vars
+        self.expectedContains = expectedContains
+        self.forbiddenContains = forbiddenContains
+        self.tags = tags
+        self.caseSensitive = caseSensitive
+        self.description = description
+        self.location = location
+        self.fingerprint = fingerprint
+    }
+
+    /// `suite/id`, how cases are named in output.
+    public var qualifiedID: String { "\(suite)/\(id)" }
+
+    /// The content the fingerprint covers, canonically.
+    public var fingerprintMaterial: JSONValue {
+        let input: JSONValue
+        switch self.input {
+        case .prompt(let text): input = ["prompt": .string(text)]
+        case .messages(let messages):
+            input = ["messages": .array(messages.map { ["role": .string($0.role), "content": .string($0.content)] })]
+        }
+        return [
+            "kind": .string(kind.rawValue),
+            "input": input,
+            "vars": .object(vars.mapValues(JSONValue.string)),
+            "expected_contains": .array(expectedContains.map(JSONValue.string)),
+            "forbidden_contains": .array(forbiddenContains.map(JSONValue.string)),
+            "case_sensitive": .bool(caseSensitive),
+        ]
+    }
+}
+
+/// A file of cases, all golden or all adversarial.
+public struct Suite: Sendable {
+    public var name: String
+    public var kind: SuiteKind
+    /// The file's path for messages.
+    public var file: String
+    public var description: String?
+    public var cases: [EvalCase]
+}

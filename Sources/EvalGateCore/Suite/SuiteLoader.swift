@@ -1,0 +1,347 @@
+import Foundation
+
+/// Finds suite files, parses them (YAML, JSON, JSONL) and validates every case before anything runs.
+public enum SuiteLoader {
+    static let suiteKeys = ["suite", "kind", "description", "defaults", "cases"]
+    static let caseKeys = [
+        "id", "prompt", "messages", "vars", "expected_contains", "forbidden_contains", "tags", "case_sensitive",
+        "description",
+    ]
+    static let defaultsKeys = ["vars", "expected_contains", "forbidden_contains", "tags", "case_sensitive"]
+    static let messageKeys = ["role", "content"]
+    static let suiteExtensions: Set<String> = ["yaml", "yml", "json", "jsonl"]
+
+    /// Loads every suite under `paths` (files, or folders searched recursively in name order),
+    /// checking that `{{vars.NAME}}` used by the prompt settings is defined for each case.
+    ///
+    /// - Throws: `ValidationError` with every problem in every file.
+    public static func load(
+        _ paths: [PathReference],
+        prompt: PromptSettings? = nil,
+        workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    ) throws(ValidationError) -> [Suite] {
+        var log = DiagnosticLog()
+        var files: [(url: URL, reference: PathReference)] = []
+        for reference in paths {
+            files += suiteFiles(at: reference, log: &log).map { ($0, reference) }
+        }
+        var suites: [Suite] = []
+        var suiteFiles: [String: String] = [:]
+        let promptVariables = promptVariableNames(prompt)
+        for (url, reference) in files {
+            let display = DisplayPath.relative(url, to: workingDirectory)
+            let kind = defaultKind(for: url, namedBy: reference)
+            guard let suite = loadFile(url, display: display, defaultKind: kind, promptVariables: promptVariables, log: &log) else { continue }
+            if let first = suiteFiles[suite.name] {
+                log.error(SourceLocation(file: display, line: 1, column: 1), "suite '\(suite.name)' is already defined in \(first); suite names must be unique")
+                continue
+            }
+            suiteFiles[suite.name] = display
+            suites.append(suite)
+        }
+        if suites.isEmpty && log.isEmpty, let first = paths.first {
+            log.error(first.location, "no suite files (.yaml, .yml, .json, .jsonl) found under '\(paths.map(\.display).joined(separator: "', '"))'")
+        }
+        try log.throwIfAny()
+        return suites
+    }
+
+    /// The variables the system prompt and template use, with where they are used (for messages).
+    private static func promptVariableNames(_ prompt: PromptSettings?) -> [(name: String, usedIn: String)] {
+        guard let prompt else { return [] }
+        var names: [(String, String)] = []
+        if let system = prompt.system, let template = try? PromptTemplate(system) {
+            names += template.variableNames.map { ($0, "the system prompt") }
+        }
+        if let template = try? PromptTemplate(prompt.template) {
+            names += template.variableNames.map { ($0, "the prompt template") }
+        }
+        return names
+    }
+
+    private static func suiteFiles(at reference: PathReference, log: inout DiagnosticLog) -> [URL] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: reference.url.path, isDirectory: &isDirectory) else {
+            log.error(reference.location, "suite path '\(reference.display)' does not exist")
+            return []
+        }
+        guard isDirectory.boolValue else {
+            if !suiteExtensions.contains(reference.url.pathExtension.lowercased()) {
+                log.error(reference.location, "'\(reference.display)' is not a suite file: use .yaml, .yml, .json or .jsonl")
+                return []
+            }
+            return [reference.url]
+        }
+        guard let enumerator = FileManager.default.enumerator(
+            at: reference.url, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
+        else { return [] }
+        var found: [URL] = []
+        for case let url as URL in enumerator where suiteExtensions.contains(url.pathExtension.lowercased()) {
+            found.append(url.standardizedFileURL)
+        }
+        return found.sorted { $0.path < $1.path }
+    }
+
+    /// JSONL suites are named after the file and are adversarial when they sit in a folder named
+    /// `adversarial`; YAML and JSON suites default the same way unless they say `suite:`/`kind:`.
+    /// Only the folders of the suite path as the config writes it, and those below it, count, not
+    /// where the project happens to live.
+    static func defaultKind(for url: URL, namedBy reference: PathReference) -> SuiteKind {
+        var folders = reference.display.split(separator: "/").map(String.init)
+        if url.standardizedFileURL.path == reference.url.standardizedFileURL.path {
+            folders.removeLast()  // the file itself
+        } else {
+            let below = DisplayPath.relative(url.deletingLastPathComponent(), to: reference.url)
+            folders += below.split(separator: "/").map(String.init)
+        }
+        return folders.contains("adversarial") ? .adversarial : .golden
+    }
+
+    static func loadFile(_ url: URL, display: String, defaultKind: SuiteKind, promptVariables: [(name: String, usedIn: String)], log: inout DiagnosticLog) -> Suite? {
+        let text: String
+        do {
+            text = try SourceFile.read(url, displayPath: display)
+        } catch {
+            log.append(contentsOf: error.diagnostics)
+            return nil
+        }
+        let fileName = url.deletingPathExtension().lastPathComponent
+        if url.pathExtension.lowercased() == "jsonl" {
+            return loadJSONLines(text, display: display, name: fileName, kind: defaultKind, promptVariables: promptVariables, log: &log)
+        }
+        let root: SourceNode
+        do {
+            root = try SourceFile.parseDocument(text, file: display)
+        } catch {
+            log.append(contentsOf: error.diagnostics)
+            return nil
+        }
+        guard root.requireMapping("a suite file", log: &log) else { return nil }
+        root.checkKeys(suiteKeys, in: "the suite", log: &log)
+        let name = root["suite"] == nil ? fileName : root.requiredString("suite", in: "the suite", log: &log)
+        if let name, !isValidName(name) {
+            log.error(root["suite"]?.location ?? root.location, "suite name '\(name)' may use only letters, digits, '.', '-' and '_'")
+        }
+        var kind = defaultKind
+        if let kindNode = root["kind"], let kindName = kindNode.asString(field: "kind", log: &log) {
+            if let parsed = SuiteKind(rawValue: kindName) {
+                kind = parsed
+            } else {
+                log.error(kindNode.location, "'kind' must be 'golden' or 'adversarial', found '\(kindName)'")
+            }
+        }
+        let description = root.string("description", log: &log)
+        let defaults = decodeDefaults(root["defaults"], log: &log)
+        guard let casesNode = root["cases"] else {
+            log.error(root.location, "the suite has no 'cases'")
+            return nil
+        }
+        guard let elements = casesNode.elements else {
+            log.error(casesNode.location, "'cases' must be a list, found \(casesNode.typeName)")
+            return nil
+        }
+        if elements.isEmpty {
+            log.error(casesNode.location, "the suite is empty: 'cases' lists no case")
+            return nil
+        }
+        guard let name else { return nil }
+        var cases: [EvalCase] = []
+        var ids: [String: SourceLocation] = [:]
+        for element in elements {
+            guard let evalCase = decodeCase(element, suite: name, kind: kind, defaults: defaults, promptVariables: promptVariables, log: &log) else { continue }
+            if let first = ids[evalCase.id] {
+                log.error(evalCase.location, "duplicate case id '\(evalCase.id)' in suite '\(name)' (first at line \(first.line))")
+                continue
+            }
+            ids[evalCase.id] = evalCase.location
+            cases.append(evalCase)
+        }
+        return Suite(name: name, kind: kind, file: display, description: description, cases: cases)
+    }
+
+    static func loadJSONLines(_ text: String, display: String, name: String, kind: SuiteKind, promptVariables: [(name: String, usedIn: String)], log: inout DiagnosticLog) -> Suite? {
+        if !isValidName(name) {
+            log.error(SourceLocation(file: display, line: 1, column: 1), "the file name makes suite name '\(name)', which may use only letters, digits, '.', '-' and '_'")
+            return nil
+        }
+        var cases: [EvalCase] = []
+        var ids: [String: SourceLocation] = [:]
+        var lineNumber = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            if line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { continue }
+            let node: SourceNode
+            do {
+                node = try JSONSource.parse(String(line), file: display, firstLine: lineNumber)
+            } catch {
+                log.append(contentsOf: error.diagnostics)
+                continue
+            }
+            guard let evalCase = decodeCase(node, suite: name, kind: kind, defaults: CaseDefaults(), promptVariables: promptVariables, log: &log) else { continue }
+            if let first = ids[evalCase.id] {
+                log.error(evalCase.location, "duplicate case id '\(evalCase.id)' in suite '\(name)' (first at line \(first.line))")
+                continue
+            }
+            ids[evalCase.id] = evalCase.location
+            cases.append(evalCase)
+        }
+        if cases.isEmpty && lineNumber > 0 && log.diagnostics.allSatisfy({ $0.location.file != display }) {
+            log.error(SourceLocation(file: display, line: 1, column: 1), "the suite is empty: the file holds no case")
+            return nil
+        }
+        return Suite(name: name, kind: kind, file: display, description: nil, cases: cases)
+    }
+
+    /// What a suite's `defaults` adds to each of its cases.
+    struct CaseDefaults {
+        var vars: [String: String] = [:]
+        var expectedContains: [String] = []
+        var forbiddenContains: [String] = []
+        var tags: [String] = []
+        var caseSensitive: Bool?
+    }
+
+    static func decodeDefaults(_ node: SourceNode?, log: inout DiagnosticLog) -> CaseDefaults {
+        var defaults = CaseDefaults()
+        guard let node, node.requireMapping("'defaults'", log: &log) else { return defaults }
+        node.checkKeys(defaultsKeys, in: "defaults", log: &log)
+        defaults.vars = node.stringMap("vars", log: &log) ?? [:]
+        defaults.expectedContains = node.stringList("expected_contains", log: &log) ?? []
+        defaults.forbiddenContains = node.stringList("forbidden_contains", log: &log) ?? []
+        defaults.tags = node.stringList("tags", log: &log) ?? []
+        defaults.caseSensitive = node.bool("case_sensitive", log: &log)
+        return defaults
+    }
+
+    static func decodeCase(
+        _ node: SourceNode, suite: String, kind: SuiteKind, defaults: CaseDefaults,
+        promptVariables: [(name: String, usedIn: String)], log: inout DiagnosticLog
+    ) -> EvalCase? {
+        guard node.requireMapping("a case", log: &log) else { return nil }
+        let before = log.diagnostics.count
+        node.checkKeys(caseKeys, in: "the case", log: &log)
+        let id = node.requiredString("id", in: "the case", log: &log)
+        if let id, !isValidName(id) {
+            log.error(node["id"]?.location ?? node.location, "case id '\(id)' may use only letters, digits, '.', '-' and '_'")
+        }
+        let what = id.map { "case '\($0)'" } ?? "the case"
+        var input: CaseInput?
+        switch (node["prompt"], node["messages"]) {
+        case (nil, nil):
+            log.error(node.location, "\(what) needs 'prompt' or 'messages'")
+        case (.some, .some):
+            log.error(node["messages"]?.location ?? node.location, "\(what) has both 'prompt' and 'messages'; give one")
+        case (.some(let promptNode), nil):
+            if let text = promptNode.asString(field: "prompt", log: &log) {
+                if text.isEmpty { log.error(promptNode.location, "'prompt' must not be empty") }
+                input = .prompt(text)
+            }
+        case (nil, .some(let messagesNode)):
+            input = decodeMessages(messagesNode, log: &log).map(CaseInput.messages)
+        }
+        var vars = defaults.vars
+        for (key, value) in node.stringMap("vars", log: &log) ?? [:] { vars[key] = value }
+        let ownExpected = node.stringList("expected_contains", log: &log) ?? []
+        let ownForbidden = node.stringList("forbidden_contains", log: &log) ?? []
+        for (list, values) in [("expected_contains", ownExpected), ("forbidden_contains", ownForbidden)] where values.contains("") {
+            log.error(node[list]?.location ?? node.location, "'\(list)' holds an empty string, which every answer contains")
+        }
+        let expected = defaults.expectedContains + ownExpected
+        let forbidden = defaults.forbiddenContains + ownForbidden
+        var tags = defaults.tags
+        for tag in node.stringList("tags", log: &log) ?? [] where !tags.contains(tag) { tags.append(tag) }
+        let caseSensitive = node.bool("case_sensitive", log: &log) ?? defaults.caseSensitive ?? false
+        let description = node.string("description", log: &log)
+
+        if let input {
+            checkVariables(input, vars: vars, promptVariables: promptVariables, what: what, at: node.location, log: &log)
+        }
+        guard log.diagnostics.count == before, let id, let input else { return nil }
+        var evalCase = EvalCase(
+            id: id, suite: suite, kind: kind, input: input, vars: vars, expectedContains: expected,
+            forbiddenContains: forbidden, tags: tags, caseSensitive: caseSensitive, description: description,
+            location: node.location, fingerprint: ""
+        )
+        evalCase.fingerprint = SHA256.hex(evalCase.fingerprintMaterial.canonicalText)
+        return evalCase
+    }
+
+    static func decodeMessages(_ node: SourceNode, log: inout DiagnosticLog) -> [ChatMessage]? {
+        guard let elements = node.elements else {
+            log.error(node.location, "'messages' must be a list of {role, content}, found \(node.typeName)")
+            return nil
+        }
+        if elements.isEmpty {
+            log.error(node.location, "'messages' is empty")
+            return nil
+        }
+        var messages: [ChatMessage] = []
+        for element in elements {
+            guard element.requireMapping("a message", log: &log) else { continue }
+            element.checkKeys(messageKeys, in: "the message", log: &log)
+            guard let role = element.requiredString("role", in: "the message", log: &log),
+                let content = element["content"] == nil
+                    ? element.requiredString("content", in: "the message", log: &log)
+                    : element["content"]?.asString(field: "content", log: &log)
+            else { continue }
+            if !ChatMessage.roles.contains(role) {
+                log.error(element["role"]?.location ?? element.location, "message role must be one of \(ChatMessage.roles.joined(separator: ", ")), found '\(role)'")
+                continue
+            }
+            messages.append(ChatMessage(role: role, content: content))
+        }
+        if let last = messages.last, last.role != "user" {
+            log.error(node.location, "the last message must be the user's, found '\(last.role)'")
+        }
+        return messages
+    }
+
+    /// Every `{{vars.NAME}}` in the case, the system prompt and the template must be defined.
+    static func checkVariables(
+        _ input: CaseInput, vars: [String: String], promptVariables: [(name: String, usedIn: String)],
+        what: String, at location: SourceLocation, log: inout DiagnosticLog
+    ) {
+        var texts: [(String, String)] = []
+        switch input {
+        case .prompt(let text): texts.append((text, "its prompt"))
+        case .messages(let messages): texts += messages.map { ($0.content, "its messages") }
+        }
+        var missing: [(String, String)] = promptVariables.filter { vars[$0.name] == nil }.map { ($0.name, $0.usedIn) }
+        for (text, usedIn) in texts {
+            do {
+                let template = try PromptTemplate(text)
+                for name in template.placeholders {
+                    if name.hasPrefix("vars.") {
+                        let variable = String(name.dropFirst(5))
+                        if vars[variable] == nil { missing.append((variable, usedIn)) }
+                    } else {
+                        log.error(location, "\(what): unknown placeholder '{{\(name)}}' in \(usedIn); use {{vars.NAME}}")
+                    }
+                }
+            } catch {
+                log.error(location, "\(what): \(usedIn): \(error.message)")
+            }
+        }
+        var reported: Set<String> = []
+        for (variable, usedIn) in missing where reported.insert(variable).inserted {
+            log.error(location, "\(what): \(usedIn) uses {{vars.\(variable)}}, which is not defined in the case's 'vars' or the suite's 'defaults'")
+        }
+    }
+
+    /// Suite names and case ids: letters, digits, `.`, `-`, `_`.
+    static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 200
+            && name.unicodeScalars.allSatisfy { ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0) }
+    }
+}
+
+/// Paths as a person wants to read them: relative to the current folder when under it.
+public enum DisplayPath {
+    public static func relative(_ url: URL, to base: URL) -> String {
+        let path = url.standardizedFileURL.path
+        var basePath = base.standardizedFileURL.path
+        if path == basePath { return "." }
+        if !basePath.hasSuffix("/") { basePath += "/" }
+        return path.hasPrefix(basePath) ? String(path.dropFirst(basePath.count)) : path
+    }
+}

@@ -1,0 +1,34 @@
+import CCrypto
+
+/// SHA-256 digests, computed by OpenSSL's libcrypto.
+public enum SHA256 {
+    /// The lowercase hexadecimal SHA-256 of `bytes` (64 characters).
+    public static func hex<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
+        var digest = [UInt8](repeating: 0, count: 32)
+        let ok = bytes.withContiguousStorageIfAvailable { buffer in
+            evalgate_sha256(buffer.baseAddress, buffer.count, &digest)
+        } ?? Array(bytes).withUnsafeBufferPointer { buffer in
+            evalgate_sha256(buffer.baseAddress, buffer.count, &digest)
+        }
+        // EVP_Digest fails only when libcrypto cannot allocate a context; the digest would be zeros.
+        precondition(ok == 1, "libcrypto could not compute a SHA-256 digest")
+        return hexString(digest)
+    }
+
+    /// The lowercase hexadecimal SHA-256 of the UTF-8 bytes of `text`.
+    public static func hex(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { hex($0) }
+    }
+
+    static func hexString(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,138 @@
+import EvalGateCore
+
+/// The gate's summary for a terminal or a CI log: the verdict first, the two scores against the
+/// baseline, then each regressed case with its reason. Fits one screen; long lists are cut with a
+/// count of what was left out (the JUnit file has everything).
+public struct GateSummary: Sendable {
+    /// `gate` judges against the baseline; `run` only reports how the run went.
+    public enum Command: String, Sendable {
+        case gate, run
+    }
+
+    public var command: Command
+    public var runID: String
+    public var configFingerprint: String
+    public var model: String
+    public var scores: ScoreBoard
+    public var comparison: BaselineComparison?
+    public var baselineName: String
+    public var verdict: GateVerdict
+    /// Report files written, as paths to show.
+    public var reportFiles: [String]
+    /// Up to a few error results to show: `suite/case: message`.
+    public var errorExamples: [String]
+
+    public init(
+        command: Command = .gate, runID: String, configFingerprint: String, model: String, scores: ScoreBoard, comparison: BaselineComparison?,
+        baselineName: String, verdict: GateVerdict, reportFiles: [String], errorExamples: [String]
+    ) {
+        self.command = command
+        self.runID = runID
+        self.configFingerprint = configFingerprint
+        self.model = model
+        self.scores = scores
+        self.comparison = comparison
+        self.baselineName = baselineName
+        self.verdict = verdict
+        self.reportFiles = reportFiles
+        self.errorExamples = errorExamples
+    }
+
+    /// Most regressed cases listed before "… and N more".
+    static let listLimit = 20
+
+    /// The summary as lines of plain text (no colour: the tool adds it on a terminal).
+    public func render() -> String {
+        var lines: [String] = []
+        let headline: String
+        switch verdict.outcome {
+        case .pass: headline = command == .gate ? "PASS" : "COMPLETED"
+        case .regression: headline = "REGRESSION"
+        case .incomplete: headline = "INCOMPLETE"
+        }
+        lines.append("evalgate \(command.rawValue): \(headline) (exit \(verdict.exitCode))")
+        let caseCount = scores.usefulness.cases + scores.safety.cases
+        lines.append("  run \(runID) · model \(model) · config \(configFingerprint.prefix(12)) · \(caseCount) cases, \(scores.results) results")
+        if let comparison {
+            lines.append("  baseline '\(baselineName)' = run \(comparison.baselineRunID)")
+        } else if command == .gate {
+            lines.append("  baseline '\(baselineName)': none yet")
+        }
+        lines.append("")
+        lines.append(scoreLine("usefulness", scores.usefulness, baseline: comparison?.matchedBaseline.usefulness, matched: comparison?.matchedCurrent.usefulness))
+        lines.append(scoreLine("safety", scores.safety, baseline: comparison?.matchedBaseline.safety, matched: comparison?.matchedCurrent.safety))
+        lines.append("  errors       \(scores.errorResults) of \(scores.results) results (\(GateJudge.percent(scores.errorRate)))")
+
+        if let comparison {
+            var changes: [String] = []
+            if !comparison.fixes.isEmpty { changes.append("\(comparison.fixes.count) fixed") }
+            if !comparison.changed.isEmpty { changes.append("\(comparison.changed.count) changed (not compared)") }
+            if !comparison.added.isEmpty { changes.append("\(comparison.added.count) new") }
+            if !comparison.removed.isEmpty { changes.append("\(comparison.removed.count) removed") }
+            if !changes.isEmpty { lines.append("  cases        " + changes.joined(separator: ", ")) }
+        }
+
+        if let comparison, !comparison.regressions.isEmpty {
+            lines.append("")
+            lines.append("Regressed cases (\(comparison.regressions.count)):")
+            for change in comparison.regressions.prefix(Self.listLimit) {
+                lines.append("  FAIL \(change.key) [\(change.kind.rawValue)]: \(oneLine(change.reason ?? "failed"))")
+            }
+            if comparison.regressions.count > Self.listLimit {
+                lines.append("  … and \(comparison.regressions.count - Self.listLimit) more (see the JUnit report)")
+            }
+        }
+        let otherReasons = verdict.reasons.filter { !$0.contains("passed in the baseline and fails now") }
+        if !otherReasons.isEmpty {
+            lines.append("")
+            lines.append(verdict.outcome == .pass ? "Notes:" : "Why:")
+            for reason in otherReasons { lines.append("  - \(reason)") }
+        }
+        if !errorExamples.isEmpty {
+            lines.append("")
+            lines.append("Errors (provider trouble, not counted as failures):")
+            for example in errorExamples { lines.append("  ERROR \(oneLine(example))") }
+            if scores.errorResults > errorExamples.count {
+                lines.append("  … and \(scores.errorResults - errorExamples.count) more")
+            }
+        }
+        for note in verdict.notes {
+            lines.append("")
+            lines.append("Note: \(note)")
+        }
+        if !reportFiles.isEmpty {
+            lines.append("")
+            lines.append("Reports: " + reportFiles.joined(separator: ", "))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func scoreLine(_ name: String, _ line: ScoreLine, baseline: ScoreLine?, matched: ScoreLine?) -> String {
+        let padded = name + String(repeating: " ", count: max(0, 12 - name.count))
+        guard let score = line.score else {
+            return "  \(padded) n/a (no \(name == "safety" ? "adversarial" : "golden") case with a response)"
+        }
+        var text = "  \(padded) \(GateJudge.percent(score)) (\(line.passed)/\(line.cases) cases pass)"
+        if let then = baseline?.score, let now = matched?.score {
+            text += String(repeating: " ", count: max(0, 40 - text.count))
+            let delta = (now - then) * 100
+            let points = (delta * 10).rounded() / 10
+            text += "baseline \(GateJudge.percent(then))   \(points >= 0 ? "+" : "")\(points) pts"
+        }
+        return text
+    }
+
+    /// Keeps a reason on one line of a log, with control characters (ANSI escapes from a model or
+    /// a script's stderr) made visible instead of reaching the terminal.
+    private func oneLine(_ text: String) -> String {
+        var flat = ""
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x0A, 0x0D: flat += " "
+            case 0x00..<0x20, 0x7F, 0x80..<0xA0: flat += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            default: flat.unicodeScalars.append(scalar)
+            }
+        }
+        return flat.count > 300 ? String(flat.prefix(300)) + "…" : flat
+    }
+}

@@ -1,0 +1,49 @@
+import EvalGateCore
+import Foundation
+
+/// How a `CaseResult` maps to a row of `results` and back.
+enum ResultCoding {
+    static let insertSQL = """
+        INSERT OR REPLACE INTO results (run_id, suite, case_id, sample, suite_kind, case_fingerprint, status, score, \
+        first_reason, checks_json, output_text, tool_calls_json, input_tokens, output_tokens, latency_ms, served_model, \
+        finish_reason, request_id, error, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    static func values(runID: String, _ result: CaseResult) -> [SQLValue] {
+        let checks = JSONValue.array(result.checks.map { ["check": .string($0.check), "passed": .bool($0.passed), "reason": .string($0.reason)] })
+        let toolCalls = result.response.map { response in
+            JSONValue.array(response.toolCalls.map { ["name": .string($0.name), "arguments": $0.arguments] }).canonicalText
+        }
+        return [
+            .text(runID), .text(result.suite), .text(result.caseID), .integer(result.sample), .text(result.kind.rawValue),
+            .text(result.caseFingerprint), .text(result.status.rawValue), .real(result.score), .optional(result.firstReason),
+            .text(checks.canonicalText), .optional(result.response?.text), .optional(toolCalls),
+            .optional(result.response?.usage.inputTokens), .optional(result.response?.usage.outputTokens),
+            .real(result.latencyMs), .optional(result.response?.servedModel), .optional(result.response?.finishReason),
+            .text(result.requestID), .optional(result.error), .text(Timestamp.iso8601(result.finishedAt)),
+        ]
+    }
+
+    /// Reads a row selected with the column order of `RunStore.results`.
+    static func decode(_ row: Statement) -> CaseResult {
+        let checks = (try? JSONSource.value(row.string(7) ?? "[]"))?.arrayValue?.map { value in
+            CheckResult(
+                check: value["check"]?.stringValue ?? "", passed: value["passed"] == .bool(true),
+                reason: value["reason"]?.stringValue ?? "")
+        } ?? []
+        var response: ModelResponse?
+        if let text = row.string(8) {
+            let calls = (try? JSONSource.value(row.string(9) ?? "[]"))?.arrayValue?.map { value in
+                ToolCall(name: value["name"]?.stringValue ?? "", arguments: value["arguments"] ?? .null)
+            } ?? []
+            response = ModelResponse(
+                text: text, toolCalls: calls, usage: TokenUsage(inputTokens: row.int(10), outputTokens: row.int(11)),
+                latencyMs: row.double(12) ?? 0, servedModel: row.string(13), finishReason: row.string(14))
+        }
+        return CaseResult(
+            suite: row.string(0) ?? "", kind: SuiteKind(rawValue: row.string(3) ?? "") ?? .golden, caseID: row.string(1) ?? "",
+            caseFingerprint: row.string(4) ?? "", sample: row.int(2) ?? 0, status: ResultStatus(rawValue: row.string(5) ?? "") ?? .error,
+            score: row.double(6) ?? 0, checks: checks, response: response, error: row.string(16), requestID: row.string(15) ?? "",
+            latencyMs: row.double(12) ?? 0, finishedAt: row.string(17).flatMap(Timestamp.parse) ?? Date(timeIntervalSince1970: 0))
+    }
+}

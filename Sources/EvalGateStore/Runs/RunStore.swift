@@ -1,0 +1,265 @@
+import EvalGateCore
+import Foundation
+
+/// The SQLite file where runs and their results are kept: the run store (every run, never
+/// committed) or the baseline file (promoted runs under names, committed). One schema for both.
+///
+/// All SQLite work happens on the store's own thread; the methods here suspend until it is done.
+public final class RunStore: Sendable {
+    /// The database file.
+    public let path: String
+    let database: SerialDatabase
+
+    private init(path: String, database: SerialDatabase) {
+        self.path = path
+        self.database = database
+    }
+
+    /// How a store file is used.
+    public enum Role: Sendable {
+        /// The run store: created when missing, write-ahead logging for concurrent readers.
+        case runs
+        /// A baseline file opened to change it (promote): rollback journal, so that no `-wal`
+        /// file sits beside the committed file.
+        case baselineForWriting
+        /// A baseline file opened to compare with: read only, never changed.
+        case baselineForReading
+    }
+
+    /// Opens (and if needed creates and migrates) the store at `path`.
+    public static func open(path: String, role: Role) async throws -> RunStore {
+        let mode: Database.Mode = role == .baselineForReading ? .readOnly : .readWriteCreate
+        let database = try await SerialDatabase.open(path: path, mode: mode) { database in
+            switch role {
+            case .runs:
+                try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
+                try StoreSchema.migrate(database)
+            case .baselineForWriting:
+                try database.execute("PRAGMA journal_mode = DELETE; PRAGMA foreign_keys = ON")
+                try StoreSchema.migrate(database)
+            case .baselineForReading:
+                try StoreSchema.check(database)
+            }
+        }
+        return RunStore(path: path, database: database)
+    }
+
+    /// Waits for pending writes and closes the file.
+    public func close() async {
+        await database.close()
+    }
+
+    // MARK: Runs
+
+    static let runColumns = """
+        id, started_at, ended_at, status, config_fingerprint, config_json, provider, model, git_commit, \
+        evalgate_version, planned, filter_json
+        """
+
+    /// Records a run as started.
+    public func insertRun(_ run: RunRecord) async throws {
+        try await database.perform { database in
+            try database.prepare("INSERT INTO runs (\(RunStore.runColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                .run([
+                    .text(run.id), .text(Timestamp.iso8601(run.startedAt)), .optional(run.endedAt.map(Timestamp.iso8601)),
+                    .text(run.status.rawValue), .text(run.configFingerprint), .text(run.configJSON), .text(run.provider),
+                    .text(run.model), .optional(run.gitCommit), .text(run.evalgateVersion), .integer(run.planned),
+                    .optional(run.filterJSON),
+                ])
+        }
+    }
+
+    /// Records how a run ended.
+    public func finishRun(id: String, status: RunStatus, endedAt: Date = Date()) async throws {
+        try await database.perform { database in
+            try database.prepare("UPDATE runs SET status = ?, ended_at = ? WHERE id = ?")
+                .run([.text(status.rawValue), .text(Timestamp.iso8601(endedAt)), .text(id)])
+        }
+    }
+
+    /// The run with this id, if stored.
+    public func run(id: String) async throws -> RunRecord? {
+        try await database.perform { database in
+            try RunStore.readRuns(database, where: "id = ?", [.text(id)]).first
+        }
+    }
+
+    /// The newest run, optionally only among runs with `status`.
+    public func latestRun(status: RunStatus? = nil) async throws -> RunRecord? {
+        try await database.perform { database in
+            if let status {
+                return try RunStore.readRuns(database, where: "status = ? ORDER BY started_at DESC, id DESC LIMIT 1", [.text(status.rawValue)]).first
+            }
+            return try RunStore.readRuns(database, where: "1 ORDER BY started_at DESC, id DESC LIMIT 1", []).first
+        }
+    }
+
+    /// The newest runs first.
+    public func runs(limit: Int = 50) async throws -> [RunRecord] {
+        try await database.perform { database in
+            try RunStore.readRuns(database, where: "1 ORDER BY started_at DESC, id DESC LIMIT ?", [.integer(limit)])
+        }
+    }
+
+    static func readRuns(_ database: Database, where clause: String, _ values: [SQLValue]) throws -> [RunRecord] {
+        var runs: [RunRecord] = []
+        try database.prepare("SELECT \(runColumns) FROM runs WHERE \(clause)").forEachRow(values) { row in
+            runs.append(
+                RunRecord(
+                    id: row.string(0) ?? "", startedAt: row.string(1).flatMap(Timestamp.parse) ?? Date(timeIntervalSince1970: 0),
+                    endedAt: row.string(2).flatMap(Timestamp.parse), status: RunStatus(rawValue: row.string(3) ?? "") ?? .failed,
+                    configFingerprint: row.string(4) ?? "", configJSON: row.string(5) ?? "{}", provider: row.string(6) ?? "",
+                    model: row.string(7) ?? "", gitCommit: row.string(8), evalgateVersion: row.string(9) ?? "",
+                    planned: row.int(10) ?? 0, filterJSON: row.string(11)))
+        }
+        return runs
+    }
+
+    // MARK: Results
+
+    /// A writer that streams a run's results into the store as they finish.
+    public func resultWriter(runID: String) -> ResultWriter {
+        ResultWriter(database: database, runID: runID)
+    }
+
+    /// One summary per case of a run, sorted by suite and case id.
+    public func caseSummaries(runID: String) async throws -> [CaseSummary] {
+        try await database.perform { database in
+            var summaries: [CaseSummary] = []
+            let statement = try database.prepare(
+                "SELECT suite, case_id, suite_kind, case_fingerprint, status, first_reason, latency_ms FROM results WHERE run_id = ? ORDER BY suite, case_id, sample")
+            try statement.forEachRow([.text(runID)]) { row in
+                let key = CaseKey(suite: row.string(0) ?? "", caseID: row.string(1) ?? "")
+                let status = ResultStatus(rawValue: row.string(4) ?? "") ?? .error
+                if summaries.last?.key != key {
+                    summaries.append(
+                        CaseSummary(
+                            key: key, kind: SuiteKind(rawValue: row.string(2) ?? "") ?? .golden, fingerprint: row.string(3) ?? "",
+                            samples: 0, passes: 0, failures: 0, errors: 0, firstReason: nil))
+                }
+                let index = summaries.count - 1
+                summaries[index].samples += 1
+                summaries[index].totalLatencyMs += row.double(6) ?? 0
+                switch status {
+                case .pass: summaries[index].passes += 1
+                case .fail: summaries[index].failures += 1
+                case .error: summaries[index].errors += 1
+                }
+                if status != .pass, summaries[index].firstReason == nil {
+                    summaries[index].firstReason = row.string(5)
+                }
+            }
+            return summaries
+        }
+    }
+
+    /// Where a page of results ends, to ask for the next one.
+    public struct ResultCursor: Sendable, Hashable {
+        public var suite: String
+        public var caseID: String
+        public var sample: Int
+
+        public init(suite: String, caseID: String, sample: Int) {
+            self.suite = suite
+            self.caseID = caseID
+            self.sample = sample
+        }
+    }
+
+    /// Up to `limit` results of a run in (suite, case, sample) order, after `cursor`, optionally
+    /// only those with `status`. Paging keeps memory flat however large the run.
+    public func results(runID: String, after cursor: ResultCursor? = nil, status: ResultStatus? = nil, limit: Int = 1000) async throws -> [CaseResult] {
+        try await database.perform { database in
+            let columns = """
+                suite, case_id, sample, suite_kind, case_fingerprint, status, score, checks_json, output_text, tool_calls_json, \
+                input_tokens, output_tokens, latency_ms, served_model, finish_reason, request_id, error, finished_at
+                """
+            var conditions = "run_id = ?"
+            var values: [SQLValue] = [.text(runID)]
+            if let cursor {
+                conditions += " AND (suite, case_id, sample) > (?, ?, ?)"
+                values += [.text(cursor.suite), .text(cursor.caseID), .integer(cursor.sample)]
+            }
+            if let status {
+                conditions += " AND status = ?"
+                values.append(.text(status.rawValue))
+            }
+            values.append(.integer(limit))
+            let statement = try database.prepare("SELECT \(columns) FROM results WHERE \(conditions) ORDER BY suite, case_id, sample LIMIT ?")
+            var results: [CaseResult] = []
+            try statement.forEachRow(values) { row in
+                results.append(ResultCoding.decode(row))
+            }
+            return results
+        }
+    }
+
+    // MARK: Baselines
+
+    /// Copies a completed run and its results from `source` (the run store) into this file
+    /// (a baseline file) under `name`, replacing what the name pointed at. The run it replaces is
+    /// deleted when no other name uses it, so the committed file holds only what is promoted.
+    public func promote(runID: String, from source: RunStore, name: String) async throws {
+        let sourcePath = source.path
+        try await database.perform { database in
+            try database.prepare("ATTACH DATABASE ? AS source").run([.text(sourcePath)])
+            defer { try? database.execute("DETACH DATABASE source") }
+            try database.writeTransaction {
+                let previous = try RunStore.baselineRunID(database, name: name)
+                try database.prepare("INSERT OR REPLACE INTO main.runs SELECT * FROM source.runs WHERE id = ?").run([.text(runID)])
+                guard database.changes == 1 else {
+                    throw StoreError(code: 12, message: "no run '\(runID)' in \(sourcePath)", path: database.path)
+                }
+                try database.prepare("DELETE FROM main.results WHERE run_id = ?").run([.text(runID)])
+                try database.prepare("INSERT INTO main.results SELECT * FROM source.results WHERE run_id = ?").run([.text(runID)])
+                try database.prepare("INSERT OR REPLACE INTO baselines (name, run_id, promoted_at) VALUES (?, ?, ?)")
+                    .run([.text(name), .text(runID), .text(Timestamp.iso8601(Date()))])
+                if let previous, previous != runID,
+                    try database.prepare("SELECT 1 FROM baselines WHERE run_id = ?").stepping([.text(previous)]) == false
+                {
+                    try database.prepare("DELETE FROM results WHERE run_id = ?").run([.text(previous)])
+                    try database.prepare("DELETE FROM runs WHERE id = ?").run([.text(previous)])
+                }
+            }
+        }
+        try await database.perform { database in try database.execute("VACUUM") }
+    }
+
+    static func baselineRunID(_ database: Database, name: String) throws -> String? {
+        var id: String?
+        try database.prepare("SELECT run_id FROM baselines WHERE name = ?").forEachRow([.text(name)]) { id = $0.string(0) }
+        return id
+    }
+
+    /// The run a baseline name points at, if the name exists.
+    public func baselineRun(name: String) async throws -> RunRecord? {
+        try await database.perform { database in
+            guard let id = try RunStore.baselineRunID(database, name: name) else { return nil }
+            return try RunStore.readRuns(database, where: "id = ?", [.text(id)]).first
+        }
+    }
+
+    /// Every baseline name in this file with its run.
+    public func baselines() async throws -> [BaselineEntry] {
+        try await database.perform { database in
+            var rows: [(String, String, String, Int)] = []
+            try database.prepare(
+                "SELECT b.name, b.run_id, b.promoted_at, (SELECT COUNT(DISTINCT suite || '/' || case_id) FROM results r WHERE r.run_id = b.run_id) FROM baselines b ORDER BY b.name"
+            ).forEachRow { row in
+                rows.append((row.string(0) ?? "", row.string(1) ?? "", row.string(2) ?? "", row.int(3) ?? 0))
+            }
+            return try rows.compactMap { name, runID, promotedAt, cases in
+                guard let run = try RunStore.readRuns(database, where: "id = ?", [.text(runID)]).first else { return nil }
+                return BaselineEntry(name: name, run: run, promotedAt: Timestamp.parse(promotedAt) ?? run.startedAt, cases: cases)
+            }
+        }
+    }
+}
+
+extension Statement {
+    /// Binds and steps once: true when the query returned a row.
+    func stepping(_ values: [SQLValue]) throws -> Bool {
+        try bind(values)
+        return try step()
+    }
+}

@@ -1,0 +1,96 @@
+/// The schema of the run store and of the baseline file (one schema, two files), with its
+/// migrations. The version lives in `PRAGMA user_version`.
+public enum StoreSchema {
+    /// Ordered migrations: migration i takes a database from version i to i + 1.
+    static let migrations: [String] = [
+        """
+        CREATE TABLE runs (
+            id                 TEXT PRIMARY KEY,
+            started_at         TEXT NOT NULL,
+            ended_at           TEXT,
+            status             TEXT NOT NULL CHECK (status IN ('running', 'completed', 'interrupted', 'failed')),
+            config_fingerprint TEXT NOT NULL,
+            config_json        TEXT NOT NULL,
+            provider           TEXT NOT NULL,
+            model              TEXT NOT NULL,
+            git_commit         TEXT,
+            evalgate_version   TEXT NOT NULL,
+            planned            INTEGER NOT NULL,
+            filter_json        TEXT
+        );
+        CREATE TABLE results (
+            run_id           TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            suite            TEXT NOT NULL,
+            case_id          TEXT NOT NULL,
+            sample           INTEGER NOT NULL,
+            suite_kind       TEXT NOT NULL CHECK (suite_kind IN ('golden', 'adversarial')),
+            case_fingerprint TEXT NOT NULL,
+            status           TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'error')),
+            score            REAL NOT NULL,
+            first_reason     TEXT,
+            checks_json      TEXT NOT NULL,
+            output_text      TEXT,
+            tool_calls_json  TEXT,
+            input_tokens     INTEGER,
+            output_tokens    INTEGER,
+            latency_ms       REAL NOT NULL,
+            served_model     TEXT,
+            finish_reason    TEXT,
+            request_id       TEXT NOT NULL,
+            error            TEXT,
+            finished_at      TEXT NOT NULL,
+            PRIMARY KEY (run_id, suite, case_id, sample)
+        ) WITHOUT ROWID;
+        CREATE TABLE baselines (
+            name        TEXT PRIMARY KEY,
+            run_id      TEXT NOT NULL REFERENCES runs (id),
+            promoted_at TEXT NOT NULL
+        );
+        """
+    ]
+
+    /// The version this evalgate writes.
+    public static var currentVersion: Int { migrations.count }
+
+    /// Brings a writable database up to `currentVersion`, all pending migrations in one
+    /// transaction, so a crash leaves either the old schema or the new one.
+    /// A database from a newer evalgate is refused, never altered.
+    static func migrate(_ database: Database) throws {
+        let version = try database.integer("PRAGMA user_version")
+        try refuseNewer(version, path: database.path)
+        guard version < currentVersion else { return }
+        try database.writeTransaction {
+            // Re-read under the write lock: another process may have migrated meanwhile.
+            let locked = try database.integer("PRAGMA user_version")
+            try refuseNewer(locked, path: database.path)
+            for index in locked..<currentVersion {
+                try database.execute(migrations[index])
+            }
+            try database.execute("PRAGMA user_version = \(currentVersion)")
+        }
+    }
+
+    /// Checks a read-only database has the schema this evalgate reads.
+    static func check(_ database: Database) throws {
+        let version = try database.integer("PRAGMA user_version")
+        try refuseNewer(version, path: database.path)
+        if version == 0 {
+            throw StoreError(code: 26, message: "not an evalgate database (it has no evalgate schema)", path: database.path)
+        }
+        if version < currentVersion {
+            throw StoreError(
+                code: 26,
+                message: "written by an older evalgate (schema \(version), this one reads \(currentVersion)); `evalgate baseline promote` rewrites it in the current schema",
+                path: database.path)
+        }
+    }
+
+    private static func refuseNewer(_ version: Int, path: String) throws {
+        if version > currentVersion {
+            throw StoreError(
+                code: 26,
+                message: "written by a newer evalgate (schema \(version); this one knows up to \(currentVersion)); upgrade evalgate to read it. The file was not changed",
+                path: path)
+        }
+    }
+}

@@ -1,0 +1,197 @@
+import CSQLite
+import Foundation
+
+/// One SQLite connection. It owns a C handle, so it is not Sendable: each `Database` lives on the
+/// thread of the `SerialDatabase` that opened it.
+public final class Database {
+    /// How a file is opened.
+    public enum Mode: Sendable {
+        /// Read and write, creating the file (and its folder) when missing.
+        case readWriteCreate
+        /// Read only: the file is never modified, so a committed baseline keeps git clean.
+        case readOnly
+    }
+
+    public let path: String
+    private let handle: OpaquePointer
+
+    /// Opens `path`. Busy waits up to `busyTimeout` seconds for another process's lock.
+    public init(path: String, mode: Mode, busyTimeout: Double = 10) throws(StoreError) {
+        self.path = path
+        if mode == .readWriteCreate {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError(code: SQLITE_CANTOPEN, message: "cannot create folder \(folder.path): \(error.localizedDescription)", path: path)
+            }
+        } else if !FileManager.default.fileExists(atPath: path) {
+            throw StoreError(code: SQLITE_CANTOPEN, message: "no database file here", path: path)
+        }
+        var pointer: OpaquePointer?
+        let flags = (mode == .readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
+        let code = sqlite3_open_v2(path, &pointer, flags, nil)
+        guard code == SQLITE_OK, let pointer else {
+            let message = pointer.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(pointer)
+            throw StoreError(code: code, message: "cannot open database: \(message)", path: path)
+        }
+        handle = pointer
+        sqlite3_extended_result_codes(handle, 1)
+        sqlite3_busy_timeout(handle, Int32(busyTimeout * 1000))
+    }
+
+    deinit {
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more statements that return no rows.
+    public func execute(_ sql: String) throws(StoreError) {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let code = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+        if code != SQLITE_OK {
+            let message = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
+            sqlite3_free(errorMessage)
+            throw StoreError(code: code, message: message, path: path, sql: sql)
+        }
+    }
+
+    /// Compiles a statement.
+    public func prepare(_ sql: String) throws(StoreError) -> Statement {
+        var pointer: OpaquePointer?
+        let code = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &pointer, nil)
+        guard code == SQLITE_OK, let pointer else {
+            throw error(code, sql: sql)
+        }
+        return Statement(handle: pointer, database: self, sql: sql)
+    }
+
+    /// Runs `body` in a transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so two
+    /// writers wait on each other instead of failing halfway. Rolls back when `body` throws.
+    public func writeTransaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// A single integer from a query such as `PRAGMA user_version`.
+    public func integer(_ sql: String) throws(StoreError) -> Int {
+        let statement = try prepare(sql)
+        guard try statement.step() else { return 0 }
+        return statement.int(0) ?? 0
+    }
+
+    /// Rows changed by the last statement.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    func error(_ code: Int32, sql: String?) -> StoreError {
+        StoreError(code: code, message: String(cString: sqlite3_errmsg(handle)), path: path, sql: sql)
+    }
+}
+
+/// A prepared statement. Like its `Database`, confined to the database's thread.
+public final class Statement {
+    private let handle: OpaquePointer
+    private let database: Database
+    public let sql: String
+
+    init(handle: OpaquePointer, database: Database, sql: String) {
+        self.handle = handle
+        self.database = database
+        self.sql = sql
+    }
+
+    deinit {
+        sqlite3_finalize(handle)
+    }
+
+    /// Binds values to `?` parameters in order, after clearing earlier bindings and resetting.
+    public func bind(_ values: [SQLValue]) throws(StoreError) {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let code: Int32
+            switch value {
+            case .null: code = sqlite3_bind_null(handle, index)
+            case .integer(let number): code = sqlite3_bind_int64(handle, index, Int64(number))
+            case .real(let number): code = sqlite3_bind_double(handle, index, number)
+            case .text(let text):
+                // The shim binds with SQLITE_TRANSIENT: SQLite copies the bytes before the
+                // temporary UTF-8 buffer goes away.
+                var text = text
+                code = text.withUTF8 { buffer in
+                    buffer.withMemoryRebound(to: CChar.self) { chars in
+                        guard let base = chars.baseAddress else {
+                            return evalgate_sqlite3_bind_text_transient(handle, index, "", 0)
+                        }
+                        return evalgate_sqlite3_bind_text_transient(handle, index, base, Int32(chars.count))
+                    }
+                }
+            }
+            guard code == SQLITE_OK else { throw database.error(code, sql: sql) }
+        }
+    }
+
+    /// Steps once: true when a row is ready to read, false when done.
+    @discardableResult
+    public func step() throws(StoreError) -> Bool {
+        let code = sqlite3_step(handle)
+        switch code {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default:
+            sqlite3_reset(handle)
+            throw database.error(code, sql: sql)
+        }
+    }
+
+    /// Binds and runs a statement that returns no rows.
+    public func run(_ values: [SQLValue] = []) throws(StoreError) {
+        try bind(values)
+        while try step() {}
+        sqlite3_reset(handle)
+    }
+
+    /// Binds and calls `row` for each result row.
+    public func forEachRow(_ values: [SQLValue] = [], _ row: (Statement) throws -> Void) throws {
+        try bind(values)
+        defer { sqlite3_reset(handle) }
+        while try step() { try row(self) }
+    }
+
+    public func int(_ column: Int32) -> Int? {
+        sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : Int(sqlite3_column_int64(handle, column))
+    }
+
+    public func double(_ column: Int32) -> Double? {
+        sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_double(handle, column)
+    }
+
+    public func string(_ column: Int32) -> String? {
+        guard let text = sqlite3_column_text(handle, column) else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
+    }
+}
+
+/// A value bound to a statement parameter.
+public enum SQLValue: Sendable, Hashable {
+    case null
+    case integer(Int)
+    case real(Double)
+    case text(String)
+
+    /// `.text` or `.null`.
+    public static func optional(_ text: String?) -> SQLValue { text.map(SQLValue.text) ?? .null }
+    /// `.integer` or `.null`.
+    public static func optional(_ number: Int?) -> SQLValue { number.map(SQLValue.integer) ?? .null }
+    /// `.real` or `.null`.
+    public static func optional(_ number: Double?) -> SQLValue { number.map(SQLValue.real) ?? .null }
+}

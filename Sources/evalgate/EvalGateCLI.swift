@@ -1,0 +1,46 @@
+import ArgumentParser
+import EvalGate
+import Foundation
+
+/// The `evalgate` command: parsing and printing only; the work is in the EvalGate library.
+struct EvalGateCLI: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evalgate",
+        abstract: "A prompt-regression and eval gate for LLM applications and agents.",
+        discussion: """
+            Runs golden (must be useful) and adversarial (must be safe) suites against one pinned model/prompt/tool configuration, stores the run in SQLite, compares it with a baseline and exits non-zero on a regression.
+
+            Exit codes: 0 pass, 1 regression, 2 invalid input or usage, 3 the run could not complete.
+
+            Examples:
+              evalgate validate
+              evalgate gate
+              evalgate gate --replay examples/recordings/regressed.jsonl
+              evalgate baseline promote
+            """,
+        version: EvalGateVersion.current,
+        subcommands: [Validate.self, Run.self, Gate.self, Baseline.self]
+    )
+}
+
+@main
+enum Main {
+    static func main() async {
+        Terminal.installInterruptHandler()
+        do {
+            var command = try EvalGateCLI.parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            // Usage errors exit 2 (ArgumentParser's default is 64), as the documented exit codes say.
+            if EvalGateCLI.exitCode(for: error) == .validationFailure {
+                Terminal.error(EvalGateCLI.fullMessage(for: error))
+                exit(2)
+            }
+            EvalGateCLI.exit(withError: error)
+        }
+    }
+}

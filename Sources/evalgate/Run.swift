@@ -1,0 +1,32 @@
+import ArgumentParser
+import EvalGate
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the suites against the pinned config and store the run, without judging it.",
+        discussion: """
+            Every result lands in the run store (default .evalgate/runs.sqlite). Exits 0 when the run completed, 3 when it did not (interrupted, or errors above gate.max_error_rate).
+
+            Examples:
+              evalgate run
+              evalgate run --record examples/recordings/live.jsonl   # freeze a live run into a replay file
+            """)
+
+    @OptionGroup var project: ProjectOptions
+
+    @Option(help: ArgumentHelp("Also write every response to this JSONL file, in the replay format.", valueName: "file"))
+    var record: String?
+
+    func run() async throws {
+        let loaded = try project.load()
+        let job = GateRun(project: loaded, compare: false, recordPath: record, control: Terminal.control, progress: Terminal.progressPrinter())
+        do {
+            let report = try await job.execute()
+            Terminal.output(Terminal.paintVerdict(report.summary, outcome: report.verdict.outcome))
+            if let record { Terminal.error("Recording: \(record)") }
+            if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+        } catch let error as EvalGateError {
+            throw ExitCode(Terminal.report(error))
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import EvalGate
+import Foundation
+
+/// Printing for people: stdout for results, stderr for diagnostics and progress, colour only on a
+/// terminal and never with NO_COLOR.
+enum Terminal {
+    static let control = RunControl()
+
+    static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+    static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+    static var colour: Bool { stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) != false }
+
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    static func output(_ text: String) {
+        FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    /// Prints every diagnostic (`file:line:column: error: message`) and returns exit code 2.
+    static func report(_ error: ValidationError) -> Int32 {
+        for diagnostic in error.diagnostics {
+            Terminal.error("\(diagnostic.location): error: \(diagnostic.message)")
+        }
+        let count = error.diagnostics.count
+        Terminal.error("\(count) error\(count == 1 ? "" : "s"); nothing was run.")
+        return 2
+    }
+
+    static func report(_ error: EvalGateError) -> Int32 {
+        switch error {
+        case .invalidInput(let validation): return report(validation)
+        default:
+            Terminal.error("error: \(error.description)")
+            return error.exitCode
+        }
+    }
+
+    static func warn(_ warnings: [Diagnostic]) {
+        for warning in warnings { Terminal.error("\(warning.location): warning: \(warning.message)") }
+    }
+
+    /// The first Ctrl-C stops new requests and lets in-flight ones finish, so the run is stored as
+    /// `interrupted`; a second one ends the process at once.
+    static func installInterruptHandler() {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler {
+            if control.isStopRequested {
+                control.abortNow()
+                Terminal.error("\nevalgate: stopped.")
+                exit(130)
+            }
+            control.requestStop()
+            Terminal.error("\nevalgate: stopping after the requests in flight (Ctrl-C again to quit now)…")
+        }
+        source.resume()
+        interruptSource = source
+    }
+
+    nonisolated(unsafe) private static var interruptSource: (any DispatchSourceSignal)?
+
+    /// A progress line redrawn in place on a terminal; nothing when stderr is not a terminal.
+    static func progressPrinter() -> (@Sendable (RunProgress) -> Void)? {
+        guard stderrIsTerminal else { return nil }
+        return { progress in
+            let line = "\r  \(progress.done)/\(progress.total) done, \(progress.failures) failed, \(progress.errors) errors"
+            FileHandle.standardError.write(Data(line.utf8))
+            if progress.done == progress.total { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        }
+    }
+
+    /// Paints the verdict line when colour is on.
+    static func paintVerdict(_ summary: String, outcome: GateVerdict.Outcome) -> String {
+        guard colour, let newline = summary.firstIndex(of: "\n") else { return summary }
+        let code = outcome == .pass ? "32" : outcome == .regression ? "31" : "33"
+        return "\u{1B}[1;\(code)m" + summary[..<newline] + "\u{1B}[0m" + summary[newline...]
+    }
+}

@@ -1,0 +1,121 @@
+import EvalGateCore
+import Testing
+
+private func summary(_ suite: String, _ id: String, _ kind: SuiteKind = .golden, passes: Int = 1, failures: Int = 0, errors: Int = 0, fingerprint: String = "f") -> CaseSummary {
+    CaseSummary(
+        key: CaseKey(suite: suite, caseID: id), kind: kind, fingerprint: fingerprint, samples: passes + failures + errors,
+        passes: passes, failures: failures, errors: errors, firstReason: failures > 0 ? "expected 'x' — not found" : nil)
+}
+
+private func board(_ summaries: [CaseSummary]) -> ScoreBoard {
+    var board = ScoreBoard()
+    for summary in summaries { board.add(summary) }
+    return board
+}
+
+@Suite struct BaselineComparisonTests {
+    @Test func aCaseThatPassedAndNowFailsIsARegression() {
+        let baseline = [summary("a", "1"), summary("a", "2"), summary("b", "3", .adversarial)]
+        let current = [summary("a", "1"), summary("a", "2", passes: 0, failures: 1), summary("b", "3", .adversarial)]
+        let comparison = BaselineComparison(current: current, baseline: baseline, baselineName: "main", baselineRunID: "r0", countRemoved: true)
+        #expect(comparison.regressions.map(\.key.description) == ["a/2"])
+        #expect(comparison.regressions.first?.reason == "expected 'x' — not found")
+        #expect(comparison.fixes.isEmpty)
+    }
+
+    @Test func newRemovedChangedAndFixedCasesAreToldApart() {
+        let baseline = [summary("a", "1", passes: 0, failures: 1), summary("a", "2"), summary("a", "4", fingerprint: "old")]
+        let current = [summary("a", "1"), summary("a", "3"), summary("a", "4", passes: 0, failures: 1, fingerprint: "new")]
+        let comparison = BaselineComparison(current: current, baseline: baseline, baselineName: "main", baselineRunID: "r0", countRemoved: true)
+        #expect(comparison.fixes.map(\.key.description) == ["a/1"])
+        #expect(comparison.added.map(\.description) == ["a/3"])
+        #expect(comparison.removed.map(\.description) == ["a/2"])
+        #expect(comparison.changed.map(\.description) == ["a/4"])
+        #expect(comparison.regressions.isEmpty, "a changed case is not compared")
+    }
+
+    @Test func aFilteredRunDoesNotCallTheCasesItLeftOutRemoved() {
+        let comparison = BaselineComparison(current: [summary("a", "1")], baseline: [summary("a", "1"), summary("b", "2")], baselineName: "main", baselineRunID: "r0", countRemoved: false)
+        #expect(comparison.removed.isEmpty)
+        #expect(comparison.matchedBaseline.usefulness.cases == 1, "scores compare like with like")
+    }
+
+    @Test func anErrorIsNotAFailure() {
+        let comparison = BaselineComparison(current: [summary("a", "1", passes: 0, errors: 1)], baseline: [summary("a", "1")], baselineName: "main", baselineRunID: "r0", countRemoved: true)
+        #expect(comparison.regressions.isEmpty)
+    }
+
+    @Test func scoresAreMeanPassRatesAndErrorsAreCountedApart() {
+        let scores = board([summary("a", "1"), summary("a", "2", passes: 1, failures: 1), summary("a", "3", passes: 0, errors: 2), summary("b", "4", .adversarial, passes: 0, failures: 1)])
+        #expect(scores.usefulness.score == 0.75)
+        #expect(scores.usefulness.errored == 1)
+        #expect(scores.safety.score == 0)
+        #expect(scores.results == 6)
+        #expect(scores.errorResults == 2)
+        #expect(scores.suites.map(\.name) == ["a", "b"])
+    }
+}
+
+@Suite struct GateJudgeTests {
+    private let baselineSummaries = [summary("g", "1"), summary("g", "2"), summary("s", "1", .adversarial)]
+
+    private func judge(_ current: [CaseSummary], policy: GatePolicy = GatePolicy(), status: RunStatus = .completed, baseline: Bool = true, require: Bool = false) -> GateVerdict {
+        let comparison = baseline
+            ? BaselineComparison(current: current, baseline: baselineSummaries, baselineName: "main", baselineRunID: "r0", countRemoved: true) : nil
+        return GateJudge.judge(scores: board(current), comparison: comparison, policy: policy, runStatus: status, baselineName: "main", requireBaseline: require)
+    }
+
+    @Test func anUnchangedRunPasses() {
+        let verdict = judge(baselineSummaries)
+        #expect(verdict.outcome == .pass)
+        #expect(verdict.exitCode == 0)
+        #expect(verdict.reasons.isEmpty)
+    }
+
+    @Test func aFlippedCaseIsARegressionWithItsReason() {
+        let verdict = judge([summary("g", "1"), summary("g", "2", passes: 0, failures: 1), summary("s", "1", .adversarial)])
+        #expect(verdict.outcome == .regression)
+        #expect(verdict.exitCode == 1)
+        #expect(verdict.reasons.first == "golden case g/2 passed in the baseline and fails now: expected 'x' — not found")
+        #expect(verdict.reasons.contains("usefulness fell from 100% to 50%, more than gate.max_usefulness_drop 0%"))
+    }
+
+    @Test func aScoreDropWithinTheThresholdIsNotARegressionButTheFlipStillIs() {
+        var policy = GatePolicy()
+        policy.maxUsefulnessDrop = 0.6
+        let verdict = judge([summary("g", "1"), summary("g", "2", passes: 0, failures: 1), summary("s", "1", .adversarial)], policy: policy)
+        #expect(!verdict.reasons.contains { $0.hasPrefix("usefulness fell") })
+        #expect(verdict.outcome == .regression)
+    }
+
+    @Test func theSafetyFloorHoldsWithoutABaseline() {
+        let verdict = judge([summary("g", "1"), summary("s", "1", .adversarial, passes: 0, failures: 1)], baseline: false)
+        #expect(verdict.outcome == .regression)
+        #expect(verdict.reasons == ["safety 0% is below gate.min_safety 100%"])
+    }
+
+    @Test func noBaselinePassesWithANoteUnlessOneIsRequired() {
+        let free = judge(baselineSummaries, baseline: false)
+        #expect(free.outcome == .pass)
+        #expect(free.notes.first?.hasPrefix("no baseline 'main' yet") == true)
+        let required = judge(baselineSummaries, baseline: false, require: true)
+        #expect(required.outcome == .incomplete)
+        #expect(required.exitCode == 3)
+    }
+
+    @Test func errorsAboveTheRateMakeTheRunIncomplete() {
+        let verdict = judge([summary("g", "1"), summary("g", "2", passes: 0, errors: 1), summary("s", "1", .adversarial)])
+        #expect(verdict.outcome == .incomplete)
+        #expect(verdict.reasons == ["1 of 3 results are errors (33.3%), above gate.max_error_rate 0.5%"])
+    }
+
+    @Test func anInterruptedRunIsIncomplete() {
+        #expect(judge(baselineSummaries, status: .interrupted).outcome == .incomplete)
+    }
+
+    @Test func aRegressionOutranksIncompleteness() {
+        let verdict = judge([summary("g", "1", passes: 0, failures: 1), summary("g", "2", passes: 0, errors: 1), summary("s", "1", .adversarial)])
+        #expect(verdict.outcome == .regression)
+        #expect(verdict.reasons.contains { $0.contains("results are errors") })
+    }
+}

@@ -1,0 +1,51 @@
+import EvalGateCore
+import Testing
+
+@Suite struct JSONSourceTests {
+    @Test func parsesEveryKindOfValueWithLocations() throws {
+        let node = try JSONSource.parse("{\n  \"a\": [1, -2.5e3, true, null],\n  \"b\": \"x\\u00e9\\ud83d\\ude00\\n\"\n}", file: "f.json")
+        #expect(node.jsonValue == ["a": [1, -2500, true, nil], "b": "xé😀\n"])
+        #expect(node["b"]?.location == SourceLocation(file: "f.json", line: 3, column: 8))
+        #expect(node["a"]?.elements?[1].location.column == 12)
+    }
+
+    @Test func columnsCountCharactersNotBytes() throws {
+        let node = try JSONSource.parse("{\"é\": \"ü\", \"k\": 1}", file: "f")
+        #expect(node["k"]?.location.column == 17)
+    }
+
+    @Test(arguments: [
+        ("", "f:1:1: empty JSON document"),
+        ("{\"a\": 1,}", "f:1:9: expected a string key in object"),
+        ("[1 2]", "f:1:4: expected ',' or ']' after an array element, found '2'"),
+        ("01", "f:1:1: invalid number: leading zeros are not allowed"),
+        ("\"a\tb\"", "f:1:3: control character byte 0x09 inside a string; escape it"),
+        ("\"\\ud800\"", "f:1:8: unpaired surrogate in \\u escape"),
+        ("{} x", "f:1:4: unexpected 'x' after the JSON value"),
+        ("nul", "f:1:1: invalid literal, expected 'null'"),
+    ])
+    func malformedJSONIsReportedWithItsPlace(_ text: String, _ expected: String) {
+        #expect(throws: ValidationError.self) { try JSONSource.parse(text, file: "f") }
+        do {
+            _ = try JSONSource.parse(text, file: "f")
+        } catch {
+            #expect(error.description == expected)
+        }
+    }
+
+    @Test func deepNestingIsRefusedRatherThanOverflowingTheStack() {
+        let deep = String(repeating: "[", count: 100_000)
+        do {
+            _ = try JSONSource.parse(deep, file: "f")
+            Issue.record("deep nesting was accepted")
+        } catch {
+            #expect(error.description.contains("nested deeper than 256 levels"))
+        }
+    }
+
+    @Test func canonicalTextSortsKeysAndIsStable() throws {
+        let value: JSONValue = ["b": [1, 2.5, "x\"y"], "a": nil, "c": ["z": true]]
+        #expect(value.canonicalText == #"{"a":null,"b":[1,2.5,"x\"y"],"c":{"z":true}}"#)
+        #expect(try JSONSource.value(value.canonicalText) == value)
+    }
+}

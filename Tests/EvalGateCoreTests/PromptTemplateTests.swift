@@ -1,0 +1,36 @@
+import EvalGateCore
+import Foundation
+import Testing
+
+@Suite struct PromptTemplateTests {
+    @Test func rendersPromptAndVariables() throws {
+        let template = try PromptTemplate("Customer {{ vars.id }} asks: {{prompt}} ({{vars.id}})")
+        #expect(template.placeholders == ["vars.id", "prompt"])
+        #expect(template.variableNames == ["vars.id"].map { String($0.dropFirst(5)) })
+        #expect(template.render(prompt: "Where is my order?", vars: ["id": "C-1"]) == "Customer C-1 asks: Where is my order? (C-1)")
+    }
+
+    @Test func textWithoutPlaceholdersIsKeptAsIs() throws {
+        #expect(try PromptTemplate("plain {text}").render(vars: [:]) == "plain {text}")
+    }
+
+    @Test func anUnclosedPlaceholderIsAnError() {
+        #expect(throws: TemplateError.self) { try PromptTemplate("Hello {{vars.name") }
+    }
+}
+
+@Suite struct TimestampTests {
+    @Test func roundsToTheNearestMillisecondAndReadsBack() throws {
+        let date = Date(timeIntervalSince1970: 1_800_000_000.3469)
+        #expect(Timestamp.iso8601(date) == "2027-01-15T08:00:00.347Z")
+        let parsed = try #require(Timestamp.parse("2027-01-15T08:00:00.347Z"))
+        #expect(abs(parsed.timeIntervalSince1970 - 1_800_000_000.347) < 0.0005)
+    }
+}
+
+@Suite struct SHA256Tests {
+    @Test func matchesKnownDigests() {
+        #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+}

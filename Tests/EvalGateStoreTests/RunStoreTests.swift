@@ -1,0 +1,148 @@
+import EvalGateCore
+import EvalGateStore
+import Foundation
+import TestSupport
+import Testing
+
+private func result(_ suite: String, _ id: String, sample: Int = 0, status: ResultStatus = .pass, text: String = "answer") -> CaseResult {
+    CaseResult(
+        suite: suite, kind: suite == "adv" ? .adversarial : .golden, caseID: id, caseFingerprint: "fp-\(id)", sample: sample,
+        status: status, score: status == .pass ? 1 : 0,
+        checks: [CheckResult(check: "expected_contains", passed: status == .pass, reason: status == .pass ? "expected 'x' — found at offset 0" : "expected 'x' — not found")],
+        response: status == .error ? nil : ModelResponse(text: text, toolCalls: [ToolCall(name: "lookup", arguments: ["id": "7"])], usage: TokenUsage(inputTokens: 10, outputTokens: 3), latencyMs: 12.5, servedModel: "m-1", finishReason: "stop"),
+        error: status == .error ? "timed out" : nil, requestID: "req-\(id)-\(sample)", latencyMs: 12.5, finishedAt: Date(timeIntervalSince1970: 1_800_000_000.25))
+}
+
+private func record(_ id: String, status: RunStatus = .running) -> RunRecord {
+    RunRecord(
+        id: id, startedAt: Date(timeIntervalSince1970: 1_800_000_000), status: status, configFingerprint: "cfg", configJSON: "{}",
+        provider: "replay", model: "m-1", gitCommit: nil, evalgateVersion: "test", planned: 3, filterJSON: nil)
+}
+
+/// Writes a completed run with the given results to the store.
+private func writeRun(_ store: RunStore, _ id: String, _ results: [CaseResult]) async throws {
+    try await store.insertRun(record(id))
+    let writer = store.resultWriter(runID: id)
+    for result in results { writer.append(result) }
+    try await writer.flush()
+    try await store.finishRun(id: id, status: .completed)
+}
+
+@Suite struct RunStoreTests {
+    @Test func aRunAndItsResultsAreReadBackFromTheFile() async throws {
+        let folder = try TemporaryDirectory()
+        let path = folder.url.appendingPathComponent("nested/runs.sqlite").path
+        let store = try await RunStore.open(path: path, role: .runs)
+        let written = [result("a", "1"), result("a", "2", status: .fail, text: "bad <xml> & 'quotes'"), result("adv", "3", status: .error)]
+        try await writeRun(store, "run-1", written)
+        await store.close()
+
+        let reopened = try await RunStore.open(path: path, role: .runs)
+        let run = try #require(try await reopened.run(id: "run-1"))
+        #expect(run.status == .completed)
+        #expect(run.endedAt != nil)
+        let read = try await reopened.results(runID: "run-1")
+        #expect(read == written)
+        let summaries = try await reopened.caseSummaries(runID: "run-1")
+        #expect(summaries.map(\.status) == [.pass, .fail, .error])
+        #expect(summaries[1].firstReason == "expected 'x' — not found")
+        #expect(summaries[2].firstReason == "timed out")
+        await reopened.close()
+    }
+
+    @Test func resultsArePagedInCaseOrder() async throws {
+        let folder = try TemporaryDirectory()
+        let store = try await RunStore.open(path: folder.url.appendingPathComponent("r.sqlite").path, role: .runs)
+        let results = (0..<25).map { result("s", String(format: "c%02d", $0 / 3), sample: $0 % 3) }
+        try await writeRun(store, "run-1", results.shuffled())
+        var seen: [CaseResult] = []
+        var cursor: RunStore.ResultCursor?
+        while true {
+            let page = try await store.results(runID: "run-1", after: cursor, limit: 4)
+            guard let last = page.last else { break }
+            #expect(page.count <= 4)
+            seen += page
+            cursor = RunStore.ResultCursor(suite: last.suite, caseID: last.caseID, sample: last.sample)
+        }
+        #expect(seen == results)
+        await store.close()
+    }
+
+    @Test func promoteCopiesOneRunIntoTheBaselineFileAndReplacesThePreviousOne() async throws {
+        let folder = try TemporaryDirectory()
+        let runs = try await RunStore.open(path: folder.url.appendingPathComponent("runs.sqlite").path, role: .runs)
+        try await writeRun(runs, "run-1", [result("a", "1")])
+        try await writeRun(runs, "run-2", [result("a", "1"), result("a", "2")])
+        try await writeRun(runs, "run-3", [result("a", "9")])
+        let baselinePath = folder.url.appendingPathComponent("baselines/evalgate.sqlite").path
+        let baseline = try await RunStore.open(path: baselinePath, role: .baselineForWriting)
+        try await baseline.promote(runID: "run-1", from: runs, name: "main")
+        try await baseline.promote(runID: "run-2", from: runs, name: "main")
+        try await baseline.promote(runID: "run-2", from: runs, name: "release")
+        let entries = try await baseline.baselines()
+        #expect(entries.map(\.name) == ["main", "release"])
+        #expect(entries.map(\.run.id) == ["run-2", "run-2"])
+        #expect(entries.first?.cases == 2)
+        #expect(try await baseline.run(id: "run-1") == nil, "the replaced run is dropped from the baseline file")
+        #expect(try await baseline.run(id: "run-3") == nil, "only promoted runs are copied")
+        await baseline.close()
+        await runs.close()
+        #expect(!FileManager.default.fileExists(atPath: baselinePath + "-wal"), "no WAL file beside the committed baseline")
+    }
+
+    @Test func promotingAnUnknownRunFailsAndChangesNothing() async throws {
+        let folder = try TemporaryDirectory()
+        let runs = try await RunStore.open(path: folder.url.appendingPathComponent("runs.sqlite").path, role: .runs)
+        let baseline = try await RunStore.open(path: folder.url.appendingPathComponent("b.sqlite").path, role: .baselineForWriting)
+        await #expect(throws: StoreError.self) { try await baseline.promote(runID: "nope", from: runs, name: "main") }
+        #expect(try await baseline.baselines().isEmpty)
+        await baseline.close()
+        await runs.close()
+    }
+
+    @Test func readingABaselineNeverChangesTheFile() async throws {
+        let folder = try TemporaryDirectory()
+        let runs = try await RunStore.open(path: folder.url.appendingPathComponent("runs.sqlite").path, role: .runs)
+        try await writeRun(runs, "run-1", [result("a", "1")])
+        let path = folder.url.appendingPathComponent("b.sqlite").path
+        let writable = try await RunStore.open(path: path, role: .baselineForWriting)
+        try await writable.promote(runID: "run-1", from: runs, name: "main")
+        await writable.close()
+        await runs.close()
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let reader = try await RunStore.open(path: path, role: .baselineForReading)
+        #expect(try await reader.baselineRun(name: "main")?.id == "run-1")
+        #expect(try await reader.caseSummaries(runID: "run-1").count == 1)
+        await reader.close()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(!files.contains("b.sqlite-wal") && !files.contains("b.sqlite-journal"))
+    }
+
+    @Test func aDatabaseFromANewerEvalgateIsRefusedAndLeftAlone() async throws {
+        let folder = try TemporaryDirectory()
+        let path = folder.url.appendingPathComponent("future.sqlite").path
+        let store = try await RunStore.open(path: path, role: .runs)
+        await store.close()
+        let bump = try await ProcessRunner.tool("sqlite3", [path, "PRAGMA user_version = 99;"])
+        #expect(bump.status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        do {
+            _ = try await RunStore.open(path: path, role: .runs)
+            Issue.record("a newer schema was opened")
+        } catch let error as StoreError {
+            #expect(error.description.contains("written by a newer evalgate (schema 99"))
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+
+    @Test func theFileIsPlainSQLiteThatTheSqlite3ToolReads() async throws {
+        let folder = try TemporaryDirectory()
+        let path = folder.url.appendingPathComponent("runs.sqlite").path
+        let store = try await RunStore.open(path: path, role: .runs)
+        try await writeRun(store, "run-1", [result("a", "1"), result("a", "2", status: .fail)])
+        await store.close()
+        let output = try await ProcessRunner.tool("sqlite3", [path, "SELECT case_id, status FROM results ORDER BY case_id; PRAGMA integrity_check;"])
+        #expect(output.stdout == "1|pass\n2|fail\nok\n")
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The built `evalgate` binary run as a process on projects laid out in temporary folders.
+@Suite struct GateEndToEndTests {
+    @Test func aFirstGateWithoutBaselinePassesAndSaysSo() async throws {
+        let project = try ExampleProject()
+        let output = try await ProcessRunner.evalgate(["gate"], in: project.url)
+        #expect(output.status == 0, "\(output.stdout)\(output.stderr)")
+        #expect(output.stdout.hasPrefix("evalgate gate: PASS (exit 0)"))
+        #expect(output.stdout.contains("no baseline 'main' yet"))
+        #expect(project.directory.exists(".evalgate/runs.sqlite"))
+        #expect(project.directory.exists("reports/junit.xml"))
+    }
+
+    @Test func theRequireBaselineFlagTurnsAMissingBaselineIntoExit3() async throws {
+        let project = try ExampleProject()
+        let output = try await ProcessRunner.evalgate(["gate", "--require-baseline"], in: project.url)
+        #expect(output.status == 3)
+        #expect(output.stdout.contains("no baseline 'main' to compare with, and --require-baseline is set"))
+    }
+
+    @Test func aRegressionAgainstThePromotedBaselineExits1AndNamesTheCases() async throws {
+        let project = try ExampleProject()
+        #expect(try await ProcessRunner.evalgate(["gate"], in: project.url).status == 0)
+        let promote = try await ProcessRunner.evalgate(["baseline", "promote"], in: project.url)
+        #expect(promote.status == 0, "\(promote.stderr)")
+        #expect(promote.stdout.hasPrefix("Promoted run "))
+
+        let again = try await ProcessRunner.evalgate(["gate"], in: project.url)
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("baseline 'main' = run "))
+
+        let regressed = try await ProcessRunner.evalgate(["gate", "--replay", "recordings/regressed.jsonl"], in: project.url)
+        #expect(regressed.status == 1, "\(regressed.stdout + regressed.stderr)")
+        #expect(regressed.stdout.hasPrefix("evalgate gate: REGRESSION (exit 1)"))
+        #expect(regressed.stdout.contains("FAIL refunds/window [golden]: expected '30 days' — not found"))
+        #expect(regressed.stdout.contains("FAIL safety/leak-code [adversarial]: forbidden 'ZX-99' — found at offset"))
+        #expect(!regressed.stdout.contains("refunds/method"))
+        #expect(!regressed.stdout.contains("\u{1B}"), "no escape sequence from a model reaches the terminal")
+
+        let junit = project.url.appendingPathComponent("reports/junit.xml").path
+        let lint = try await ProcessRunner.tool("xmllint", ["--noout", junit])
+        #expect(lint.status == 0, "the report holds </testcase>, ]]> and control characters yet parses: \(lint.stderr)")
+        let names = try await ProcessRunner.tool("xmllint", ["--xpath", "concat(//testsuites/@failures, '|', count(//testcase[failure]), '|', //testcase[@name='window']/failure/@message)", junit])
+        #expect(names.stdout.trimmingCharacters(in: .newlines) == "2|2|expected '30 days' — not found")
+    }
+
+    @Test func anInvalidSuiteExits2WithFileAndLineAndRunsNothing() async throws {
+        let project = try ExampleProject(files: [
+            "suites/golden/broken.yaml": "suite: broken\ncases:\n  - id: one\n    promt: hi\n"
+        ])
+        let output = try await ProcessRunner.evalgate(["gate"], in: project.url)
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("suites/golden/broken.yaml:4:5: error: unknown key 'promt' in the case; did you mean 'prompt'?"))
+        #expect(output.stderr.contains("suites/golden/broken.yaml:3:5: error: case 'one' needs 'prompt' or 'messages'"))
+        #expect(output.stdout.isEmpty)
+        #expect(!project.directory.exists(".evalgate/runs.sqlite"), "no run row: the store was never opened")
+    }
+
+    @Test func anExecProviderThatHangsGivesErrorResultsAndExit3() async throws {
+        let project = try ExampleProject(files: [
+            "evalgate.yaml": ExampleProject.config.replacingOccurrences(
+                of: "  type: replay\n  file: recordings/good.jsonl\n", with: "  type: exec\n  command: [./agent.sh]\n")
+                .replacingOccurrences(of: "timeout: 5", with: "timeout: 0.3"),
+            "agent.sh": "#!/bin/sh\ncat >/dev/null\nsleep 30\n",
+        ])
+        chmod(project.url.appendingPathComponent("agent.sh").path, 0o755)
+        let output = try await ProcessRunner.evalgate(["gate"], in: project.url)
+        #expect(output.status == 3, "\(output.stdout + output.stderr)")
+        #expect(output.stdout.hasPrefix("evalgate gate: INCOMPLETE (exit 3)"))
+        #expect(output.stdout.contains("3 of 3 results are errors (100%), above gate.max_error_rate 0.5%"))
+        #expect(output.stdout.contains("ERROR refunds/method sample 0: './agent.sh' did not answer within 0.3 s and was killed"))
+        let rows = try await ProcessRunner.tool("sqlite3", [
+            project.url.appendingPathComponent(".evalgate/runs.sqlite").path, "SELECT status, COUNT(*) FROM results GROUP BY status; SELECT status FROM runs;",
+        ])
+        #expect(rows.stdout == "error|3\ncompleted\n")
+    }
+
+    @Test func anExecProviderAnswersThroughTheWholeGate() async throws {
+        let script = """
+            #!/bin/sh
+            request=$(cat)
+            case "$request" in
+              *'"case":"window"'*) printf '{"text": "You have 30 days."}' ;;
+              *'"case":"method"'*) printf '{"text": "To the original payment method."}' ;;
+              *) printf '{"text": "I cannot share that."}' ;;
+            esac
+            """
+        let project = try ExampleProject(files: [
+            "evalgate.yaml": ExampleProject.config.replacingOccurrences(
+                of: "  type: replay\n  file: recordings/good.jsonl\n", with: "  type: exec\n  command: [./agent.sh]\n"),
+            "agent.sh": script,
+        ])
+        chmod(project.url.appendingPathComponent("agent.sh").path, 0o755)
+        let output = try await ProcessRunner.evalgate(["gate"], in: project.url)
+        #expect(output.status == 0, "\(output.stdout + output.stderr)")
+        #expect(output.stdout.contains("usefulness   100% (2/2 cases pass)"))
+    }
+
+    @Test func aRecordedRunReplaysToTheSameResults() async throws {
+        let project = try ExampleProject()
+        let recorded = try await ProcessRunner.evalgate(["run", "--replay", "recordings/regressed.jsonl", "--record", "out/frozen.jsonl"], in: project.url)
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        let frozen = try project.directory.read("out/frozen.jsonl")
+        #expect(frozen.split(separator: "\n").count == 3)
+        #expect(frozen.contains(#""suite":"refunds","case":"window","sample":0,"text":"You have 14 days.""#))
+        let replayed = try await ProcessRunner.evalgate(["run", "--replay", "out/frozen.jsonl"], in: project.url)
+        #expect(replayed.status == 0)
+        let database = project.url.appendingPathComponent(".evalgate/runs.sqlite").path
+        let compare = try await ProcessRunner.tool("sqlite3", [
+            database,
+            "SELECT COUNT(*) FROM (SELECT suite, case_id, sample, status, output_text FROM results GROUP BY suite, case_id, sample, status, output_text HAVING COUNT(*) = 2);",
+        ])
+        #expect(compare.stdout == "3\n", "both runs stored the same three results")
+    }
+
+    @Test func theGateLeavesTheGitWorkingTreeClean() async throws {
+        let project = try ExampleProject(files: [".gitignore": ".evalgate/\nreports/\n"])
+        #expect(try await ProcessRunner.evalgate(["gate"], in: project.url).status == 0)
+        #expect(try await ProcessRunner.evalgate(["baseline", "promote"], in: project.url).status == 0)
+        for arguments in [["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "baseline"]] {
+            #expect(try await ProcessRunner.tool("git", arguments, in: project.url).status == 0)
+        }
+        #expect(try await ProcessRunner.evalgate(["gate"], in: project.url).status == 0)
+        #expect(try await ProcessRunner.evalgate(["gate", "--replay", "recordings/regressed.jsonl"], in: project.url).status == 1)
+        let status = try await ProcessRunner.tool("git", ["status", "--porcelain"], in: project.url)
+        #expect(status.stdout.isEmpty, "the gate changed tracked files: \(status.stdout)")
+        let commit = try await ProcessRunner.tool("git", ["rev-parse", "HEAD"], in: project.url)
+        let stored = try await ProcessRunner.tool("sqlite3", [project.url.appendingPathComponent(".evalgate/runs.sqlite").path, "SELECT DISTINCT git_commit FROM runs WHERE git_commit IS NOT NULL;"])
+        #expect(stored.stdout == commit.stdout, "runs record the commit they ran at")
+    }
+}
+
+@Suite struct CommandLineTests {
+    @Test func validatePrintsTheFingerprintAndCounts() async throws {
+        let project = try ExampleProject()
+        let output = try await ProcessRunner.evalgate(["validate"], in: project.url)
+        #expect(output.status == 0)
+        #expect(output.stdout.contains("evalgate.yaml: valid"))
+        #expect(output.stdout.contains("1 golden suite(s), 2 cases; 1 adversarial suite(s), 1 cases"))
+        let fingerprint = output.stdout.split(separator: "\n").first { $0.contains("config fingerprint") }?.split(separator: " ").last
+        #expect(fingerprint?.count == 64)
+    }
+
+    @Test func validateChecksTheRecordingsContentToo() async throws {
+        let project = try ExampleProject(files: ["recordings/good.jsonl": "{\"suite\": \"refunds\"}\n"])
+        let output = try await ProcessRunner.evalgate(["validate"], in: project.url)
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("recordings/good.jsonl:1:1: error: each line needs string fields 'suite' and 'case'"))
+    }
+
+    @Test func anUnknownOptionIsAUsageErrorWithExit2() async throws {
+        let project = try ExampleProject()
+        let output = try await ProcessRunner.evalgate(["gate", "--concurency", "3"], in: project.url)
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("Unknown option '--concurency'"))
+    }
+
+    @Test func helpDescribesEveryCommandWithAnExample() async throws {
+        let folder = try TemporaryDirectory()
+        for command in [["gate"], ["run"], ["validate"], ["baseline", "promote"], ["baseline", "list"]] {
+            let output = try await ProcessRunner.evalgate(command + ["--help"], in: folder.url)
+            #expect(output.status == 0)
+            #expect(output.stdout.contains("evalgate " + command.joined(separator: " ")), "\(command)")
+            #expect(output.stdout.contains("Example"), "\(command) --help has an example")
+        }
+    }
+
+    @Test func environmentOverridesReachTheRun() async throws {
+        let project = try ExampleProject()
+        let output = try await ProcessRunner.evalgate(["gate"], in: project.url, environment: [
+            "EVALGATE_PROVIDER_FILE": "recordings/regressed.jsonl", "EVALGATE_GATE_MIN_SAFETY": "0", "EVALGATE_GATE_MAX_SAFETY_DROP": "1",
+        ])
+        #expect(output.status == 0, "regressed recording but a lenient policy and no baseline: \(output.stdout)")
+        #expect(output.stdout.contains("usefulness   50% (1/2 cases pass)"))
+        let unknown = try await ProcessRunner.evalgate(["validate"], in: project.url, environment: ["EVALGATE_RUN_CONCURENCY": "3"])
+        #expect(unknown.stderr.contains("warning: EVALGATE_RUN_CONCURENCY is not a setting evalgate knows"))
+    }
+
+    @Test func aFilterThatNamesNoSuiteIsAnError() async throws {
+        let project = try ExampleProject()
+        let output = try await ProcessRunner.evalgate(["gate", "--suite", "refund"], in: project.url)
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("command line: error: --suite 'refund' names no suite; did you mean 'refunds'?"))
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+
+/// What a process printed and how it ended.
+public struct ProcessOutput: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
+
+/// Runs programs from tests: the built `evalgate` binary, `sqlite3`, `git`, `xmllint`.
+public enum ProcessRunner {
+    /// The folder `swift build` put the products in (where the test bundle runs from).
+    public static var productsDirectory: URL {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var folder = executable.deletingLastPathComponent()
+        // On Linux the runner is `.build/<triple>/debug/evalgatePackageTests.xctest` itself;
+        // elsewhere it may sit inside a bundle.
+        while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("evalgate").path), folder.path != "/" {
+            folder = folder.deletingLastPathComponent()
+        }
+        return folder
+    }
+
+    /// The built `evalgate` executable.
+    public static var evalgate: URL { productsDirectory.appendingPathComponent("evalgate") }
+
+    /// Runs `executable` with `arguments` in `directory`, with `environment` added to (and, for
+    /// keys set to nil, removed from) the current one. Output is read as it comes, so a chatty
+    /// child never blocks on a full pipe.
+    public static func run(
+        _ executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String?] = [:],
+        input: String? = nil
+    ) async throws -> ProcessOutput {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        var merged = ProcessInfo.processInfo.environment
+        for (key, value) in environment { merged[key] = value }
+        // Tests must not pick up the developer's own overrides.
+        for key in merged.keys where key.hasPrefix("EVALGATE_") && environment[key] == nil { merged[key] = nil }
+        process.environment = merged
+        let stdout = Pipe(), stderr = Pipe(), stdin = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = stdin
+        let collected = OutputCollector()
+        stdout.fileHandleForReading.readabilityHandler = { handle in collected.append(handle.availableData, error: false) }
+        stderr.fileHandleForReading.readabilityHandler = { handle in collected.append(handle.availableData, error: true) }
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { process in continuation.resume(returning: process.terminationStatus) }
+            do {
+                try process.run()
+                if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+                try? stdin.fileHandleForWriting.close()
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+        stdout.fileHandleForReading.readabilityHandler = nil
+        stderr.fileHandleForReading.readabilityHandler = nil
+        collected.append(stdout.fileHandleForReading.readDataToEndOfFile(), error: false)
+        collected.append(stderr.fileHandleForReading.readDataToEndOfFile(), error: true)
+        let (out, err) = collected.texts
+        return ProcessOutput(status: status, stdout: out, stderr: err)
+    }
+
+    /// Runs the built `evalgate` binary.
+    public static func evalgate(_ arguments: [String], in directory: URL, environment: [String: String?] = [:]) async throws -> ProcessOutput {
+        try await run(evalgate, arguments, in: directory, environment: environment)
+    }
+
+    /// Runs a program found on PATH.
+    public static func tool(_ name: String, _ arguments: [String], in directory: URL? = nil) async throws -> ProcessOutput {
+        try await run(URL(fileURLWithPath: "/usr/bin/env"), [name] + arguments, in: directory)
+    }
+}
+
+private final class OutputCollector: @unchecked Sendable {
+    // @unchecked: every access goes through `lock`.
+    private let lock = NSLock()
+    private var out = Data()
+    private var err = Data()
+
+    func append(_ data: Data, error: Bool) {
+        lock.lock()
+        if error { err.append(data) } else { out.append(data) }
+        lock.unlock()
+    }
+
+    var texts: (String, String) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+}
