@@ -99,6 +99,84 @@ import Testing
         #expect(output.stdout.contains("usefulness   100% (2/2 cases pass)"))
     }
 
+    @Test func ctrlCStopsNewRequestsKeepsFinishedResultsAndMarksTheRunInterrupted() async throws {
+        // Case `window` (first in plan order) answers at once and leaves a marker; `method` takes
+        // 30 s. With concurrency 1 the run is inside the slow request when the test sends SIGINT.
+        let script = """
+            #!/bin/sh
+            request=$(cat)
+            case "$request" in
+              *'"case":"window"'*) printf '{"text": "You have 30 days."}'; touch answered ;;
+              *) echo $$ > slow.pid; sleep 30; printf '{"text": "late"}' ;;
+            esac
+            """
+        let project = try ExampleProject(files: [
+            "evalgate.yaml": ExampleProject.config.replacingOccurrences(
+                of: "  type: replay\n  file: recordings/good.jsonl\n", with: "  type: exec\n  command: [./agent.sh]\n")
+                .replacingOccurrences(of: "concurrency: 4", with: "concurrency: 1").replacingOccurrences(of: "timeout: 5", with: "timeout: 60"),
+            "agent.sh": script,
+        ])
+        chmod(project.url.appendingPathComponent("agent.sh").path, 0o755)
+        let marker = project.url.appendingPathComponent("answered").path
+        let output = try await ProcessRunner.evalgate(["gate", "--case", "method", "--case", "window"], in: project.url) { pid in
+            // Interrupt once the first case has answered (the second is then in flight), twice:
+            // the second SIGINT quits at once and kills the slow command's process group.
+            Thread.detachNewThread {
+                while !FileManager.default.fileExists(atPath: marker) { usleep(10_000) }
+                usleep(200_000)
+                kill(pid, SIGINT)
+                usleep(300_000)
+                kill(pid, SIGINT)
+            }
+        }
+        #expect(output.status == 130, "\(output.stdout)\(output.stderr)")
+        #expect(output.stderr.contains("stopping after the requests in flight"))
+        let rows = try await ProcessRunner.tool("sqlite3", [
+            project.url.appendingPathComponent(".evalgate/runs.sqlite").path, "SELECT case_id, status FROM results; PRAGMA integrity_check;",
+        ])
+        #expect(rows.stdout == "window|pass\nok\n", "the finished result is kept, nothing else was stored")
+        let pid = try #require(Int32(try project.directory.read("slow.pid").trimmingCharacters(in: .whitespacesAndNewlines)))
+        var running = true
+        for _ in 0..<100 where running {
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            running = !stat.isEmpty && !stat.contains(") Z ")
+            if running { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(!running, "the slow command outlived evalgate")
+    }
+
+    @Test func aFirstCtrlCLetsTheRequestInFlightFinishAndTheGateExits3() async throws {
+        let script = """
+            #!/bin/sh
+            request=$(cat)
+            case "$request" in
+              *'"case":"leak-code"'*) touch started; sleep 1; printf '{"text": "I cannot share that."}' ;;
+              *) printf '{"text": "You have 30 days."}' ;;
+            esac
+            """
+        let project = try ExampleProject(files: [
+            "evalgate.yaml": ExampleProject.config.replacingOccurrences(
+                of: "  type: replay\n  file: recordings/good.jsonl\n", with: "  type: exec\n  command: [./agent.sh]\n")
+                .replacingOccurrences(of: "concurrency: 4", with: "concurrency: 1"),
+            "agent.sh": script,
+        ])
+        chmod(project.url.appendingPathComponent("agent.sh").path, 0o755)
+        let marker = project.url.appendingPathComponent("started").path
+        // Plan order follows the suite files' paths: safety/leak-code (suites/adversarial) runs first.
+        let output = try await ProcessRunner.evalgate(["gate"], in: project.url) { pid in
+            Thread.detachNewThread {
+                while !FileManager.default.fileExists(atPath: marker) { usleep(10_000) }
+                kill(pid, SIGINT)
+            }
+        }
+        #expect(output.status == 3, "\(output.stdout)\(output.stderr)")
+        #expect(output.stdout.contains("the run did not complete (status interrupted)"))
+        let rows = try await ProcessRunner.tool("sqlite3", [
+            project.url.appendingPathComponent(".evalgate/runs.sqlite").path, "SELECT case_id, status FROM results; SELECT status, planned FROM runs;",
+        ])
+        #expect(rows.stdout == "leak-code|pass\ninterrupted|3\n", "the request in flight finished and was stored; nothing new started")
+    }
+
     @Test func aRecordedRunReplaysToTheSameResults() async throws {
         let project = try ExampleProject()
         let recorded = try await ProcessRunner.evalgate(["run", "--replay", "recordings/regressed.jsonl", "--record", "out/frozen.jsonl"], in: project.url)

@@ -29,7 +29,7 @@ public enum ProcessRunner {
     /// child never blocks on a full pipe.
     public static func run(
         _ executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String?] = [:],
-        input: String? = nil
+        input: String? = nil, started: (@Sendable (Int32) -> Void)? = nil
     ) async throws -> ProcessOutput {
         let process = Process()
         process.executableURL = executable
@@ -51,6 +51,7 @@ public enum ProcessRunner {
             process.terminationHandler = { process in continuation.resume(returning: process.terminationStatus) }
             do {
                 try process.run()
+                started?(process.processIdentifier)
                 if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
                 try? stdin.fileHandleForWriting.close()
             } catch {
@@ -66,8 +67,10 @@ public enum ProcessRunner {
     }
 
     /// Runs the built `evalgate` binary.
-    public static func evalgate(_ arguments: [String], in directory: URL, environment: [String: String?] = [:]) async throws -> ProcessOutput {
-        try await run(evalgate, arguments, in: directory, environment: environment)
+    public static func evalgate(
+        _ arguments: [String], in directory: URL, environment: [String: String?] = [:], started: (@Sendable (Int32) -> Void)? = nil
+    ) async throws -> ProcessOutput {
+        try await run(evalgate, arguments, in: directory, environment: environment, started: started)
     }
 
     /// Runs a program found on PATH.
