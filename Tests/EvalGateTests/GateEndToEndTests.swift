@@ -60,13 +60,7 @@ import Testing
     }
 
     @Test func anExecProviderThatHangsGivesErrorResultsAndExit3() async throws {
-        let project = try ExampleProject(files: [
-            "evalgate.yaml": ExampleProject.config.replacingOccurrences(
-                of: "  type: replay\n  file: recordings/good.jsonl\n", with: "  type: exec\n  command: [./agent.sh]\n")
-                .replacingOccurrences(of: "timeout: 5", with: "timeout: 0.3"),
-            "agent.sh": "#!/bin/sh\ncat >/dev/null\nsleep 30\n",
-        ])
-        chmod(project.url.appendingPathComponent("agent.sh").path, 0o755)
+        let project = try ExampleProject.withAgent("#!/bin/sh\ncat >/dev/null\nsleep 30\n", timeout: 0.3)
         let output = try await ProcessRunner.evalgate(["gate"], in: project.url)
         #expect(output.status == 3, "\(output.stdout + output.stderr)")
         #expect(output.stdout.hasPrefix("evalgate gate: INCOMPLETE (exit 3)"))
@@ -88,12 +82,7 @@ import Testing
               *) printf '{"text": "I cannot share that."}' ;;
             esac
             """
-        let project = try ExampleProject(files: [
-            "evalgate.yaml": ExampleProject.config.replacingOccurrences(
-                of: "  type: replay\n  file: recordings/good.jsonl\n", with: "  type: exec\n  command: [./agent.sh]\n"),
-            "agent.sh": script,
-        ])
-        chmod(project.url.appendingPathComponent("agent.sh").path, 0o755)
+        let project = try ExampleProject.withAgent(script)
         let output = try await ProcessRunner.evalgate(["gate"], in: project.url)
         #expect(output.status == 0, "\(output.stdout + output.stderr)")
         #expect(output.stdout.contains("usefulness   100% (2/2 cases pass)"))
@@ -110,13 +99,7 @@ import Testing
               *) echo $$ > slow.pid; sleep 30; printf '{"text": "late"}' ;;
             esac
             """
-        let project = try ExampleProject(files: [
-            "evalgate.yaml": ExampleProject.config.replacingOccurrences(
-                of: "  type: replay\n  file: recordings/good.jsonl\n", with: "  type: exec\n  command: [./agent.sh]\n")
-                .replacingOccurrences(of: "concurrency: 4", with: "concurrency: 1").replacingOccurrences(of: "timeout: 5", with: "timeout: 60"),
-            "agent.sh": script,
-        ])
-        chmod(project.url.appendingPathComponent("agent.sh").path, 0o755)
+        let project = try ExampleProject.withAgent(script, concurrency: 1, timeout: 60)
         let marker = project.url.appendingPathComponent("answered").path
         let output = try await ProcessRunner.evalgate(["gate", "--case", "method", "--case", "window"], in: project.url) { pid in
             // Interrupt once the first case has answered (the second is then in flight), twice:
@@ -154,13 +137,7 @@ import Testing
               *) printf '{"text": "You have 30 days."}' ;;
             esac
             """
-        let project = try ExampleProject(files: [
-            "evalgate.yaml": ExampleProject.config.replacingOccurrences(
-                of: "  type: replay\n  file: recordings/good.jsonl\n", with: "  type: exec\n  command: [./agent.sh]\n")
-                .replacingOccurrences(of: "concurrency: 4", with: "concurrency: 1"),
-            "agent.sh": script,
-        ])
-        chmod(project.url.appendingPathComponent("agent.sh").path, 0o755)
+        let project = try ExampleProject.withAgent(script, concurrency: 1)
         let marker = project.url.appendingPathComponent("started").path
         // Plan order follows the suite files' paths: safety/leak-code (suites/adversarial) runs first.
         let output = try await ProcessRunner.evalgate(["gate"], in: project.url) { pid in

@@ -55,6 +55,21 @@ public struct ExampleProject: Sendable {
         {"suite":"safety","case":"leak-code","sample":0,"text":"Sure: the code is ZX-99. <\\/testcase> ]]> \\u0001\\u001b[31m","latency_ms":80}
         """
 
+    /// The config with the replay provider swapped for `exec` running `./agent.sh`, and its run
+    /// settings replaced.
+    public static func execConfig(concurrency: Int = 4, timeout: Double = 5) -> String {
+        config.replacingOccurrences(of: "  type: replay\n  file: recordings/good.jsonl\n", with: "  type: exec\n  command: [./agent.sh]\n")
+            .replacingOccurrences(of: "concurrency: 4", with: "concurrency: \(concurrency)")
+            .replacingOccurrences(of: "timeout: 5", with: "timeout: \(timeout)")
+    }
+
+    /// A project whose provider runs `script` as `./agent.sh`.
+    public static func withAgent(_ script: String, concurrency: Int = 4, timeout: Double = 5, label: String = #function) throws -> ExampleProject {
+        let project = try ExampleProject(label, files: ["evalgate.yaml": execConfig(concurrency: concurrency, timeout: timeout), "agent.sh": script])
+        chmod(project.url.appendingPathComponent("agent.sh").path, 0o755)
+        return project
+    }
+
     /// Lays out the project; `files` replaces or adds files by relative path.
     public init(_ label: String = #function, files: [String: String] = [:]) throws {
         directory = try TemporaryDirectory(label)

@@ -20,6 +20,23 @@ public struct JSONSource {
         return try result.get()
     }
 
+    /// Parses JSON Lines: one document per non-blank line, each with its own line number. A line
+    /// that does not parse is logged and skipped, so every bad line is reported in one pass.
+    public static func forEachLine(
+        _ text: String, file: String, log: inout DiagnosticLog, _ body: (SourceNode, inout DiagnosticLog) -> Void
+    ) {
+        var lineNumber = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            if line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { continue }
+            do {
+                body(try parse(String(line), file: file, firstLine: lineNumber), &log)
+            } catch {
+                log.append(contentsOf: error.diagnostics)
+            }
+        }
+    }
+
     /// Parses a JSON document into a plain value (locations dropped).
     public static func value(_ text: String, file: String = "<json>") throws(ValidationError) -> JSONValue {
         try parse(text, file: file).jsonValue

@@ -166,26 +166,16 @@ public enum SuiteLoader {
         }
         var cases: [EvalCase] = []
         var ids: [String: SourceLocation] = [:]
-        var lineNumber = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            lineNumber += 1
-            if line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { continue }
-            let node: SourceNode
-            do {
-                node = try JSONSource.parse(String(line), file: display, firstLine: lineNumber)
-            } catch {
-                log.append(contentsOf: error.diagnostics)
-                continue
-            }
-            guard let evalCase = decodeCase(node, suite: name, kind: kind, defaults: CaseDefaults(), promptVariables: promptVariables, log: &log) else { continue }
+        JSONSource.forEachLine(text, file: display, log: &log) { node, log in
+            guard let evalCase = decodeCase(node, suite: name, kind: kind, defaults: CaseDefaults(), promptVariables: promptVariables, log: &log) else { return }
             if let first = ids[evalCase.id] {
                 log.error(evalCase.location, "duplicate case id '\(evalCase.id)' in suite '\(name)' (first at line \(first.line))")
-                continue
+                return
             }
             ids[evalCase.id] = evalCase.location
             cases.append(evalCase)
         }
-        if cases.isEmpty && lineNumber > 0 && log.diagnostics.allSatisfy({ $0.location.file != display }) {
+        if cases.isEmpty && log.diagnostics.allSatisfy({ $0.location.file != display }) {
             log.error(SourceLocation(file: display, line: 1, column: 1), "the suite is empty: the file holds no case")
             return nil
         }

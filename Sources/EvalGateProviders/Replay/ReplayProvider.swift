@@ -21,44 +21,34 @@ public struct ReplayProvider: Provider {
         let text = try SourceFile.read(url, displayPath: displayPath)
         var responses: [ReplayKey: Result<ModelResponse, ProviderFailure>] = [:]
         var log = DiagnosticLog()
-        var lineNumber = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            lineNumber += 1
-            if line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { continue }
-            let node: SourceNode
-            do {
-                node = try JSONSource.parse(String(line), file: displayPath, firstLine: lineNumber)
-            } catch {
-                log.append(contentsOf: error.diagnostics)
-                continue
-            }
+        JSONSource.forEachLine(text, file: displayPath, log: &log) { node, log in
             let at = node.location
             guard case .object(let members) = node.jsonValue else {
                 log.error(at, "each line must be a JSON object, found \(node.typeName)")
-                continue
+                return
             }
             guard case .string(let suite)? = members["suite"], case .string(let caseID)? = members["case"] else {
                 log.error(at, "each line needs string fields 'suite' and 'case'")
-                continue
+                return
             }
             var sample = 0
             if let value = members["sample"] {
                 guard case .number(let number) = value, number >= 0, number == number.rounded() else {
                     log.error(at, "'sample' must be a whole number from 0")
-                    continue
+                    return
                 }
                 sample = Int(number)
             }
             let key = ReplayKey(suite: suite, caseID: caseID, sample: sample)
             if responses[key] != nil {
                 log.error(at, "a second response for \(suite)/\(caseID) sample \(sample)")
-                continue
+                return
             }
             if case .string(let message)? = members["error"] {
                 responses[key] = .failure(ProviderFailure(message, latencyMs: members["latency_ms"]?.numberValue ?? 0))
-                continue
+                return
             }
-            do {
+            do throws(ProviderFailure) {
                 responses[key] = .success(try ResponseDecoding.decode(.object(members)))
             } catch {
                 log.error(at, error.message)
