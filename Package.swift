@@ -21,6 +21,7 @@ let package = Package(
     ],
     targets: [
         // C at the edge: system libraries with a module map and typed shims.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // Linux process calls that need _GNU_SOURCE (pipe2, posix_spawn_file_actions_addchdir_np).
@@ -32,8 +33,9 @@ let package = Package(
             dependencies: ["CCrypto", .product(name: "Yams", package: "Yams")],
             swiftSettings: settings
         ),
+        .target(name: "EvalGateTransport", dependencies: ["CCurl"], swiftSettings: settings),
         .target(name: "EvalGateStore", dependencies: ["EvalGateCore", "CSQLite"], swiftSettings: settings),
-        .target(name: "EvalGateProviders", dependencies: ["EvalGateCore", "CSpawn"], swiftSettings: settings),
+        .target(name: "EvalGateProviders", dependencies: ["EvalGateCore", "EvalGateTransport", "CSpawn"], swiftSettings: settings),
         .target(name: "EvalGateReports", dependencies: ["EvalGateCore"], swiftSettings: settings),
         .target(
             name: "EvalGate",
@@ -49,6 +51,7 @@ let package = Package(
         // Helpers the test targets share: temporary project folders and running the built binary.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: settings),
         .testTarget(name: "EvalGateCoreTests", dependencies: ["EvalGateCore", "TestSupport"], swiftSettings: settings),
+        .testTarget(name: "EvalGateTransportTests", dependencies: ["EvalGateTransport", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "EvalGateStoreTests", dependencies: ["EvalGateStore", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "EvalGateProvidersTests", dependencies: ["EvalGateProviders", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "EvalGateReportsTests", dependencies: ["EvalGateReports", "TestSupport"], swiftSettings: settings),

@@ -1,0 +1,119 @@
+import Foundation
+
+/// An async HTTP client over libcurl's multi interface, with retries and a shared rate limit.
+///
+/// One client serves a whole run: its connections are reused across requests. Nothing here
+/// blocks Swift's cooperative pool; transfers run on the client's own thread.
+///
+/// ```swift
+/// let client = HTTPClient(maximumConnectionsPerHost: 64)
+/// let exchange = try await client.send(request, requestID: "run/suite/case/0", retry: RetryPolicy())
+/// print(exchange.response.status, exchange.attempts.count)
+/// client.shutdown()
+/// ```
+public final class HTTPClient: Sendable {
+    private let loop: CurlMultiLoop
+    public let rateLimiter: RateLimiter?
+
+    /// - Parameters:
+    ///   - maximumConnectionsPerHost: connections kept to one host at most (the run's concurrency).
+    ///   - rateLimiter: shared by every request of this client, when the run is rate limited.
+    public init(maximumConnectionsPerHost: Int, rateLimiter: RateLimiter? = nil) {
+        loop = CurlMultiLoop(maximumConnectionsPerHost: maximumConnectionsPerHost)
+        self.rateLimiter = rateLimiter
+    }
+
+    /// What came of a request after all its attempts.
+    public struct Exchange: Sendable {
+        /// The last response (which may be an error status the caller must judge).
+        public var response: HTTPResponse
+        public var attempts: [Attempt]
+    }
+
+    /// Why a request failed after all its attempts.
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        /// The last attempt's response, when it got one (an error status).
+        public var response: HTTPResponse?
+        /// The last transport error, when it got none.
+        public var transportError: TransportError?
+        public var attempts: [Attempt]
+
+        public var description: String {
+            let last = attempts.last?.outcome ?? "no attempt"
+            let count = attempts.count
+            return count > 1 ? "\(last) after \(count) attempts (\(attempts.map(\.outcome).joined(separator: ", ")))" : last
+        }
+    }
+
+    /// Sends one exchange without retrying.
+    public func perform(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        do {
+            return try await loop.perform(request)
+        } catch let error as TransportError {
+            throw error
+        } catch {
+            throw .connection("\(error)")
+        }
+    }
+
+    /// Sends `request` with `X-Request-ID: <requestID>/<attempt>`, retrying connection errors,
+    /// timeouts and the statuses in `RetryPolicy.retryableStatuses` as the policy says. A response
+    /// with another status, 2xx or not, ends the exchange and is returned: judging it is the
+    /// caller's job. Throws when every attempt failed or the task was cancelled.
+    public func send(_ request: HTTPRequest, requestID: String, retry: RetryPolicy) async throws(Failure) -> Exchange {
+        var attempts: [Attempt] = []
+        var attempt = 1
+        while true {
+            let id = "\(requestID)/\(attempt)"
+            var sent = request
+            sent.headers.append((name: "X-Request-ID", value: id))
+            do {
+                try await rateLimiter?.acquire()
+            } catch {
+                throw Failure(response: nil, transportError: .cancelled, attempts: attempts)
+            }
+            let outcome: Result<HTTPResponse, TransportError>
+            do {
+                outcome = .success(try await perform(sent))
+            } catch {
+                outcome = .failure(error)
+            }
+            let retriesLeft = attempt <= retry.retries
+            switch outcome {
+            case .success(let response):
+                if response.status == 429 { rateLimiter?.throttled() }
+                let retryable = RetryPolicy.retryableStatuses.contains(response.status)
+                if !retryable || !retriesLeft || Task.isCancelled {
+                    attempts.append(Attempt(number: attempt, requestID: id, status: response.status, error: nil, waitSeconds: 0))
+                    if retryable { throw Failure(response: response, transportError: nil, attempts: attempts) }
+                    return Exchange(response: response, attempts: attempts)
+                }
+                let wait = retry.serverDelay(response) ?? retry.backoff(beforeRetry: attempt)
+                attempts.append(Attempt(number: attempt, requestID: id, status: response.status, error: nil, waitSeconds: wait))
+                try await sleep(wait, attempts: attempts)
+            case .failure(let error):
+                if !error.isRetryable || !retriesLeft || Task.isCancelled {
+                    attempts.append(Attempt(number: attempt, requestID: id, status: nil, error: error.description, waitSeconds: 0))
+                    throw Failure(response: nil, transportError: error, attempts: attempts)
+                }
+                let wait = retry.backoff(beforeRetry: attempt)
+                attempts.append(Attempt(number: attempt, requestID: id, status: nil, error: error.description, waitSeconds: wait))
+                try await sleep(wait, attempts: attempts)
+            }
+            attempt += 1
+        }
+    }
+
+    private func sleep(_ seconds: Double, attempts: [Attempt]) async throws(Failure) {
+        do {
+            try await Task.sleep(for: .seconds(seconds))
+        } catch {
+            throw Failure(response: nil, transportError: .cancelled, attempts: attempts)
+        }
+    }
+
+    /// Fails what is in flight and stops the transfer thread. Call once, when the run is over.
+    public func shutdown() {
+        loop.shutdown()
+    }
+}

@@ -1,0 +1,286 @@
+import Foundation
+import Synchronization
+
+/// A small HTTP/1.1 server on 127.0.0.1 (an ephemeral port) that tests and benchmarks start and
+/// stop. Each connection gets a thread; keep-alive is honoured; the handler scripts what each
+/// request gets: a response after a delay, a hang, a connection closed mid-body. It counts
+/// requests and the most that were in flight at once.
+public final class LoopbackServer: @unchecked Sendable {
+    // @unchecked: mutable state is in `stats` (a Mutex) and `connections` (behind `lock`).
+
+    /// A request as received.
+    public struct Request: Sendable {
+        public var method: String
+        public var path: String
+        /// Names in lower case.
+        public var headers: [(name: String, value: String)]
+        public var body: [UInt8]
+        /// 1-based arrival order over the server's life.
+        public var sequence: Int
+
+        public func header(_ name: String) -> String? {
+            headers.first { $0.name == name.lowercased() }?.value
+        }
+
+        public var bodyText: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    /// What the server does with a request.
+    public enum Action: Sendable {
+        /// Answer after `delay` seconds.
+        case respond(status: Int, headers: [(String, String)] = [], body: String, delay: Double = 0)
+        /// Never answer; the connection stays open until the client gives up or the server stops.
+        case hang
+        /// Announce `declaredLength` bytes of body, send `body`, then close the connection.
+        case closeMidBody(status: Int, body: String, declaredLength: Int)
+        /// Close the connection without a response.
+        case close
+
+        /// A JSON response.
+        public static func json(_ body: String, status: Int = 200, delay: Double = 0, headers: [(String, String)] = []) -> Action {
+            .respond(status: status, headers: [("Content-Type", "application/json")] + headers, body: body, delay: delay)
+        }
+    }
+
+    public struct Statistics: Sendable {
+        public var requests = 0
+        public var inFlight = 0
+        public var maximumInFlight = 0
+        public var connections = 0
+    }
+
+    public let port: Int
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    private let listener: Int32
+    private let handler: @Sendable (Request) -> Action
+    private let stats = Mutex(Statistics())
+    private let lock = NSCondition()
+    private var connections: Set<Int32> = []
+    private var stopping = false
+    private var threads = 0
+
+    /// Starts listening. `handler` runs on the connection's thread; it may be called concurrently.
+    public init(handler: @escaping @Sendable (Request) -> Action) throws {
+        self.handler = handler
+        signal(SIGPIPE, SIG_IGN)
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socketFD >= 0 else { throw POSIXError(.EIO) }
+        var yes: Int32 = 1
+        setsockopt(socketFD, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(socketFD, 1024) == 0 else {
+            close(socketFD)
+            throw POSIXError(.EADDRINUSE)
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(socketFD, $0, &length) }
+        }
+        listener = socketFD
+        port = Int(UInt16(bigEndian: address.sin_port))
+        spawn { [self] in acceptLoop() }
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// Counts so far.
+    public var statistics: Statistics { stats.withLock { $0 } }
+
+    /// Stops accepting, drops every connection and waits for the connection threads to end.
+    public func stop() {
+        lock.lock()
+        if stopping {
+            lock.unlock()
+            return
+        }
+        stopping = true
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+        for fd in connections { shutdown(fd, Int32(SHUT_RDWR)) }
+        lock.broadcast()
+        while threads > 0 { lock.wait() }
+        lock.unlock()
+    }
+
+    private func spawn(_ body: @escaping @Sendable () -> Void) {
+        lock.lock()
+        threads += 1
+        lock.unlock()
+        let thread = Thread { [self] in
+            body()
+            lock.lock()
+            threads -= 1
+            lock.broadcast()
+            lock.unlock()
+        }
+        thread.stackSize = 256 * 1024
+        thread.start()
+    }
+
+    private func acceptLoop() {
+        while true {
+            let fd = accept(listener, nil, nil)
+            if fd < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            lock.lock()
+            if stopping {
+                lock.unlock()
+                close(fd)
+                return
+            }
+            connections.insert(fd)
+            lock.unlock()
+            stats.withLock { $0.connections += 1 }
+            spawn { [self] in serve(fd) }
+        }
+    }
+
+    private func serve(_ fd: Int32) {
+        defer {
+            lock.lock()
+            connections.remove(fd)
+            lock.unlock()
+            close(fd)
+        }
+        var buffer: [UInt8] = []
+        while let request = readRequest(fd, buffer: &buffer) {
+            let sequence = stats.withLock { stats -> Int in
+                stats.requests += 1
+                stats.inFlight += 1
+                stats.maximumInFlight = max(stats.maximumInFlight, stats.inFlight)
+                return stats.requests
+            }
+            var numbered = request
+            numbered.sequence = sequence
+            let keepOpen = answer(handler(numbered), on: fd)
+            stats.withLock { $0.inFlight -= 1 }
+            if !keepOpen { return }
+        }
+    }
+
+    /// Writes the action's bytes; false when the connection must close.
+    private func answer(_ action: Action, on fd: Int32) -> Bool {
+        switch action {
+        case .respond(let status, let headers, let body, let delay):
+            if delay > 0, wait(seconds: delay) { return false }
+            let bytes = Array(body.utf8)
+            var head = "HTTP/1.1 \(status) \(LoopbackServer.reason(status))\r\nContent-Length: \(bytes.count)\r\n"
+            for (name, value) in headers { head += "\(name): \(value)\r\n" }
+            head += "\r\n"
+            return write(fd, Array(head.utf8) + bytes)
+        case .hang:
+            // Until the client goes away (or the server stops): then the request is no longer in flight.
+            while !isStopping {
+                var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                if poll(&entry, 1, 50) > 0 {
+                    var byte: UInt8 = 0
+                    if recv(fd, &byte, 1, Int32(MSG_PEEK)) <= 0 { break }
+                }
+            }
+            return false
+        case .closeMidBody(let status, let body, let declaredLength):
+            let head = "HTTP/1.1 \(status) \(LoopbackServer.reason(status))\r\nContent-Type: application/json\r\nContent-Length: \(declaredLength)\r\n\r\n"
+            _ = write(fd, Array(head.utf8) + Array(body.utf8))
+            return false
+        case .close:
+            return false
+        }
+    }
+
+    private var isStopping: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopping
+    }
+
+    /// Sleeps up to `seconds`; true when the server is stopping.
+    private func wait(seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        lock.lock()
+        defer { lock.unlock() }
+        while !stopping && Date() < deadline { _ = lock.wait(until: deadline) }
+        return stopping
+    }
+
+    private func write(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
+            if count <= 0 { return false }
+            sent += count
+        }
+        return true
+    }
+
+    /// Reads one request (head and Content-Length body); nil at end of stream or on error.
+    private func readRequest(_ fd: Int32, buffer: inout [UInt8]) -> Request? {
+        let separator: [UInt8] = [13, 10, 13, 10]
+        var headEnd: Int?
+        while headEnd == nil {
+            if let index = LoopbackServer.find(separator, in: buffer) {
+                headEnd = index
+                break
+            }
+            guard fill(fd, &buffer) else { return nil }
+        }
+        guard let headEnd else { return nil }
+        let head = String(decoding: buffer[..<headEnd], as: UTF8.self)
+        buffer.removeFirst(headEnd + 4)
+        var lines = head.components(separatedBy: "\r\n")
+        let requestLine = lines.removeFirst().split(separator: " ")
+        guard requestLine.count >= 2 else { return nil }
+        var headers: [(name: String, value: String)] = []
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers.append((line[..<colon].lowercased(), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+        }
+        let length = headers.first { $0.name == "content-length" }.flatMap { Int($0.value) } ?? 0
+        while buffer.count < length {
+            guard fill(fd, &buffer) else { return nil }
+        }
+        let body = Array(buffer[..<length])
+        buffer.removeFirst(length)
+        return Request(method: String(requestLine[0]), path: String(requestLine[1]), headers: headers, body: body, sequence: 0)
+    }
+
+    private func fill(_ fd: Int32, _ buffer: inout [UInt8]) -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let count = recv(fd, &chunk, chunk.count, 0)
+        if count <= 0 { return false }
+        buffer.append(contentsOf: chunk[..<count])
+        return true
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for index in 0...(haystack.count - needle.count) where haystack[index] == needle[0] {
+            if Array(haystack[index..<(index + needle.count)]) == needle { return index }
+        }
+        return nil
+    }
+
+    static func reason(_ status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 404: "Not Found"
+        case 408: "Request Timeout"
+        case 429: "Too Many Requests"
+        case 500: "Internal Server Error"
+        case 503: "Service Unavailable"
+        default: "Status"
+        }
+    }
+}
