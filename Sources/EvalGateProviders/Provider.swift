@@ -12,7 +12,8 @@ public struct ProviderRequest: Sendable {
     public var sampling: Sampling
     /// The pinned tool schemas (OpenAI `tools` format), if any.
     public var tools: [JSONValue]?
-    /// Sent as `X-Request-ID` (or in the request body) and stored with the result.
+    /// `run/suite/case/sample`: each attempt is sent as `X-Request-ID: <requestID>/<attempt>` and
+    /// the last one is stored with the result.
     public var requestID: String
     /// Seconds the request may take.
     public var timeoutSeconds: Double
@@ -42,4 +43,12 @@ public struct ProviderRequest: Sendable {
 public protocol Provider: Sendable {
     /// Sends one request and returns the normalised response.
     func respond(to request: ProviderRequest) async throws(ProviderFailure) -> ModelResponse
+
+    /// Releases what the provider holds (the HTTP client's thread and connections). Called once,
+    /// after the run.
+    func close()
+}
+
+extension Provider {
+    public func close() {}
 }

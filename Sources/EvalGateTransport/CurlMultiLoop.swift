@@ -70,8 +70,13 @@ final class CurlMultiLoop: @unchecked Sendable {
     }
 
     /// Stops the thread after failing whatever is still in flight, and frees the multi handle.
+    /// Later calls do nothing.
     func shutdown() {
-        inbox.withLock { $0.stopping = true }
+        let first = inbox.withLock { inbox -> Bool in
+            defer { inbox.stopping = true }
+            return !inbox.stopping
+        }
+        guard first else { return }
         curl_multi_wakeup(multi)
         finished.lock()
         while !exited { finished.wait() }

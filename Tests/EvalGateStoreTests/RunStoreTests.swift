@@ -136,6 +136,37 @@ private func writeRun(_ store: RunStore, _ id: String, _ results: [CaseResult]) 
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
 
+    /// `Tests/Fixtures/baseline-schema-v1.sqlite` is the example baseline as the first schema wrote it.
+    static let schemaV1 = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/baseline-schema-v1.sqlite")
+
+    @Test func aBaselineFileOfThePreviousSchemaIsReadWithoutBeingChanged() async throws {
+        let folder = try TemporaryDirectory()
+        let file = folder.url.appendingPathComponent("old.sqlite")
+        try FileManager.default.copyItem(at: Self.schemaV1, to: file)
+        let before = try Data(contentsOf: file)
+        let store = try await RunStore.open(path: file.path, role: .baselineForReading)
+        let run = try #require(try await store.baselineRun(name: "main"))
+        #expect(try await store.caseSummaries(runID: run.id).count == 20)
+        let results = try await store.results(runID: run.id, limit: 1)
+        #expect(results.first?.attempts == [], "the new column reads as empty for old rows")
+        await store.close()
+        #expect(try Data(contentsOf: file) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["old.sqlite"])
+    }
+
+    @Test func aStoreOfThePreviousSchemaIsMigratedWhenOpenedForWriting() async throws {
+        let folder = try TemporaryDirectory()
+        let file = folder.url.appendingPathComponent("runs.sqlite")
+        try FileManager.default.copyItem(at: Self.schemaV1, to: file)
+        let store = try await RunStore.open(path: file.path, role: .runs)
+        try await writeRun(store, "run-new", [result("a", "1")])
+        #expect(try await store.results(runID: "run-new").first?.requestID == "req-1-0")
+        await store.close()
+        let check = try await ProcessRunner.tool("sqlite3", [file.path, "PRAGMA user_version; SELECT COUNT(*) FROM results; PRAGMA integrity_check;"])
+        #expect(check.stdout == "\(StoreSchema.currentVersion)\n21\nok\n")
+    }
+
     @Test func theFileIsPlainSQLiteThatTheSqlite3ToolReads() async throws {
         let folder = try TemporaryDirectory()
         let path = folder.url.appendingPathComponent("runs.sqlite").path

@@ -75,6 +75,7 @@ public struct GateRun: Sendable {
         let writer = store.resultWriter(runID: runID)
         let runner = Runner(plan: project.plan, config: config, provider: provider, writer: writer, recorder: recorder, control: control, progress: progress)
         var status = await runner.run(runID: runID)
+        provider.close()
         do {
             try await writer.flush()
         } catch {

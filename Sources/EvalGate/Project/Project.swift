@@ -52,10 +52,11 @@ public struct Project: Sendable {
     public static func load(_ options: Options) throws(ValidationError) -> Project {
         let (environmentOverrides, warnings) = ConfigOverrides.fromEnvironment(options.environment)
         let overrides = ConfigOverrides(values: environmentOverrides.values + options.overrides.values)
-        let config = try ConfigLoader.load(path: options.configPath, overrides: overrides, workingDirectory: options.workingDirectory)
+        let config = try ConfigLoader.load(
+            path: options.configPath, overrides: overrides, workingDirectory: options.workingDirectory, environment: options.environment)
         let suites = try SuiteLoader.load(config.suites, prompt: config.prompt, workingDirectory: options.workingDirectory)
         let plan = try Plan(suites: suites, filter: options.filter, samples: config.run.repeat, prompt: config.prompt)
-        let provider = try ProviderFactory.make(config, workingDirectory: options.workingDirectory)
+        let provider = try ProviderFactory.make(config, workingDirectory: options.workingDirectory, environment: options.environment)
         return Project(
             config: config, suites: suites, plan: plan, provider: provider, filter: options.filter, warnings: warnings,
             workingDirectory: options.workingDirectory)
@@ -65,7 +66,8 @@ public struct Project: Sendable {
     public static func loadConfig(_ options: Options) throws(ValidationError) -> EvalConfig {
         let (environmentOverrides, _) = ConfigOverrides.fromEnvironment(options.environment)
         let overrides = ConfigOverrides(values: environmentOverrides.values + options.overrides.values)
-        return try ConfigLoader.load(path: options.configPath, overrides: overrides, workingDirectory: options.workingDirectory)
+        return try ConfigLoader.load(
+            path: options.configPath, overrides: overrides, workingDirectory: options.workingDirectory, environment: options.environment)
     }
 
     /// Warnings about the environment (a misspelt `EVALGATE_*` variable), worth printing before a

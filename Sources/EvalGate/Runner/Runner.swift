@@ -73,7 +73,7 @@ public struct Runner: Sendable {
     /// such a result is no verdict and is not stored, so a resumed run sends it again.
     func execute(_ item: PlanItem, runID: String) async -> CaseResult? {
         let evalCase = plan.cases[item.caseIndex]
-        let requestID = "\(runID)/\(evalCase.suite)/\(evalCase.id)/\(item.sample)/1"
+        let requestID = "\(runID)/\(evalCase.suite)/\(evalCase.id)/\(item.sample)"
         let request = ProviderRequest(
             suite: evalCase.suite, caseID: evalCase.id, sample: item.sample, request: plan.request(for: evalCase),
             vars: evalCase.vars, model: config.provider.model, sampling: config.provider.sampling,
@@ -85,6 +85,7 @@ public struct Runner: Sendable {
             if Task.isCancelled { return nil }
             outcome = .failure(error)
         }
-        return Scorer.score(evalCase, sample: item.sample, outcome: outcome, requestID: requestID)
+        // Providers that do not retry made one attempt.
+        return Scorer.score(evalCase, sample: item.sample, outcome: outcome, requestID: requestID + "/1")
     }
 }

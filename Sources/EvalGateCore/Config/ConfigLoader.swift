@@ -6,9 +6,8 @@ public enum ConfigLoader {
         "version", "provider", "prompt", "tools", "pricing", "context_window", "run", "suites", "store",
         "baseline", "gate", "reports",
     ]
-    static let providerKeys = ["type", "model", "file", "command", "temperature", "top_p", "seed", "max_tokens"]
     static let promptKeys = ["system", "template"]
-    static let runKeys = ["concurrency", "repeat", "timeout"]
+    static let runKeys = ["concurrency", "repeat", "timeout", "connect_timeout", "retries", "backoff", "rpm", "tpm", "max_response_mb"]
     static let baselineKeys = ["file", "name"]
     static let gateKeys = ["max_usefulness_drop", "max_safety_drop", "min_usefulness", "min_safety", "max_error_rate"]
     static let reportsKeys = ["dir", "formats"]
@@ -21,7 +20,8 @@ public enum ConfigLoader {
     public static func load(
         path: String,
         overrides: ConfigOverrides = ConfigOverrides(),
-        workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ValidationError) -> EvalConfig {
         let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : workingDirectory.appendingPathComponent(path)
         let text = try SourceFile.read(url, displayPath: path)
@@ -36,7 +36,7 @@ public enum ConfigLoader {
         let directory = url.deletingLastPathComponent()
         let context = Context(directory: directory, configPath: path)
 
-        let provider = decodeProvider(root, context: context, log: &log)
+        let provider = decodeProvider(root, context: context, environment: environment, log: &log)
         let prompt = decodePrompt(root, context: context, log: &log)
         let tools = decodeTools(root, context: context, log: &log)
         let pricing = decodePricing(root, log: &log)
@@ -90,13 +90,14 @@ public enum ConfigLoader {
         var recordingDigest: String?
     }
 
-    static func decodeProvider(_ root: SourceNode, context: Context, log: inout DiagnosticLog) -> DecodedProvider? {
+    static func decodeProvider(_ root: SourceNode, context: Context, environment: [String: String], log: inout DiagnosticLog) -> DecodedProvider? {
         guard let node = root["provider"] else {
             log.error(root.location, "the config is missing required field 'provider'")
             return nil
         }
         guard node.requireMapping("'provider'", log: &log) else { return nil }
-        node.checkKeys(providerKeys, in: "provider", log: &log)
+        let allKeys = ProviderType.commonKeys + ProviderType.allCases.flatMap(\.ownKeys).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        node.checkKeys(allKeys, in: "provider", log: &log)
         let typeName = node.requiredString("type", in: "provider", log: &log)
         let model = node.requiredString("model", in: "provider", log: &log)
         let sampling = Sampling(
@@ -117,16 +118,16 @@ public enum ConfigLoader {
             log.error(location, message)
             return nil
         }
-        for (owner, keys) in ConfigOverrides.typeOwnedKeys where owner != type.rawValue {
-            for key in keys {
-                if let extra = node[key] {
-                    log.error(extra.location, "'\(key)' belongs to the \(owner) provider, not \(type.rawValue)")
-                }
+        for entry in node.entries ?? [] where allKeys.contains(entry.key.text) {
+            let key = entry.key.text
+            if !ProviderType.commonKeys.contains(key) && !type.ownKeys.contains(key) {
+                let owners = ProviderType.allCases.filter { $0.ownKeys.contains(key) }.map(\.rawValue)
+                log.error(entry.key.location, "'\(key)' is a setting of the \(owners.joined(separator: ", ")) provider, not \(type.rawValue)")
             }
         }
-        var recording: PathReference?
+        guard let model else { return nil }
+        var settings = ProviderSettings(type: type, model: model, sampling: sampling, location: node.location)
         var digest: String?
-        var command: [String]?
         switch type {
         case .replay:
             guard let fileNode = node["file"] else {
@@ -134,10 +135,9 @@ public enum ConfigLoader {
                 return nil
             }
             guard let reference = context.path(fileNode, default: "", field: "file", log: &log) else { return nil }
-            recording = reference
+            settings.recording = reference
             do {
-                let data = try Data(contentsOf: reference.url)
-                digest = SHA256.hex(data)
+                digest = SHA256.hex(try Data(contentsOf: reference.url))
             } catch {
                 log.error(fileNode.location, "recording '\(reference.display)' cannot be read: it does not exist or is not a file")
             }
@@ -150,16 +150,121 @@ public enum ConfigLoader {
                 log.error(commandNode.location, "'command' must be a list (program and arguments, never a shell string), found \(commandNode.typeName)")
                 return nil
             }
-            command = node.stringList("command", log: &log)
-            if command?.isEmpty == true {
+            settings.command = node.stringList("command", log: &log)
+            if settings.command?.isEmpty == true {
                 log.error(commandNode.location, "'command' must name a program")
                 return nil
             }
+        case .openai:
+            settings.baseURL = baseURL(node, log: &log, fallback: environment["OPENAI_BASE_URL"] ?? "https://api.openai.com/v1")
+            settings.apiKeyVariable = variableName(node, log: &log) ?? "OPENAI_API_KEY"
+        case .anthropic:
+            settings.baseURL = baseURL(node, log: &log, fallback: "https://api.anthropic.com")
+            settings.apiKeyVariable = variableName(node, log: &log) ?? "ANTHROPIC_API_KEY"
+            settings.anthropicVersion = node.string("anthropic_version", log: &log) ?? "2023-06-01"
+        case .ollama:
+            let host = environment["OLLAMA_HOST"].map { $0.contains("://") ? $0 : "http://\($0)" }
+            settings.baseURL = baseURL(node, log: &log, fallback: host ?? "http://localhost:11434")
+        case .http:
+            settings.endpoint = decodeEndpoint(node, log: &log)
+            if settings.endpoint == nil { return nil }
         }
-        guard let model else { return nil }
-        let settings = ProviderSettings(
-            type: type, model: model, sampling: sampling, recording: recording, command: command, location: node.location)
         return DecodedProvider(settings: settings, recordingDigest: digest)
+    }
+
+    /// `base_url` when given (an http or https URL), else `fallback`; a trailing slash is dropped.
+    static func baseURL(_ node: SourceNode, log: inout DiagnosticLog, fallback: String) -> String? {
+        var url = fallback
+        if let given = node.string("base_url", log: &log) {
+            guard isHTTPURL(given) else {
+                log.error(node["base_url"]?.location ?? node.location, "'base_url' must be an http:// or https:// URL, found '\(given)'")
+                return nil
+            }
+            url = given
+        }
+        while url.hasSuffix("/") { url.removeLast() }
+        return url
+    }
+
+    static func isHTTPURL(_ text: String) -> Bool {
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", components.host?.isEmpty == false
+        else { return false }
+        return true
+    }
+
+    /// `api_key_env`: the name of an environment variable, never the key itself.
+    static func variableName(_ node: SourceNode, log: inout DiagnosticLog) -> String? {
+        guard let name = node.string("api_key_env", log: &log) else { return nil }
+        let valid = !name.isEmpty && name.unicodeScalars.allSatisfy { ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) || $0 == "_" }
+        if !valid {
+            log.error(node["api_key_env"]?.location ?? node.location, "'api_key_env' names the environment variable that holds the key (letters, digits, _), not the key itself")
+            return nil
+        }
+        return name
+    }
+
+    static let responseKeys = ["text", "tool_calls", "input_tokens", "output_tokens"]
+
+    static func decodeEndpoint(_ node: SourceNode, log: inout DiagnosticLog) -> HTTPEndpoint? {
+        let url = node.requiredString("url", in: "the http provider", log: &log)
+        if let url, !isHTTPURL(url.replacingOccurrences(of: "${", with: "").replacingOccurrences(of: "}", with: "")) {
+            log.error(node["url"]?.location ?? node.location, "'url' must be an http:// or https:// URL, found '\(url)'")
+        }
+        let method = (node.string("method", log: &log) ?? "POST").uppercased()
+        if !["POST", "PUT", "PATCH", "GET"].contains(method) {
+            log.error(node["method"]?.location ?? node.location, "'method' must be POST, PUT, PATCH or GET, found '\(method)'")
+        }
+        var headers: [(name: String, value: String)] = []
+        if let headersNode = node["headers"] {
+            if let entries = headersNode.entries {
+                for entry in entries {
+                    if let value = entry.value.asString(field: "headers.\(entry.key.text)", log: &log) {
+                        if HTTPEndpoint.credentialHeaders.contains(entry.key.text.lowercased()) && !value.contains("${") {
+                            log.error(entry.value.location, "header '\(entry.key.text)' holds a credential: put it in an environment variable and write ${NAME} here, so it never sits in the config, the store or a report")
+                        }
+                        headers.append((entry.key.text, value))
+                    }
+                }
+            } else {
+                log.error(headersNode.location, "'headers' must be a mapping of header names to values, found \(headersNode.typeName)")
+            }
+        }
+        var body: JSONValue = ["messages": "{{messages}}"]
+        if let bodyNode = node["body"] {
+            body = bodyNode.jsonValue
+            for text in strings(in: body) {
+                do {
+                    for name in try PromptTemplate(text).placeholders where !HTTPEndpoint.placeholders.contains(name) && !name.hasPrefix("vars.") {
+                        log.error(bodyNode.location, "the body uses unknown placeholder '{{\(name)}}' (allowed: {{prompt}}, {{messages}}, {{system}}, {{model}}, {{vars.NAME}})")
+                    }
+                } catch {
+                    log.error(bodyNode.location, "the body is not a valid template: \(error.message)")
+                }
+            }
+        }
+        guard let responseNode = node["response"] else {
+            log.error(node.location, "the http provider needs 'response' with at least 'text': where the answer is in the response JSON")
+            return nil
+        }
+        guard responseNode.requireMapping("'response'", log: &log) else { return nil }
+        responseNode.checkKeys(responseKeys, in: "response", log: &log)
+        let text = responseNode.requiredString("text", in: "'response'", log: &log)
+        let paths = ResponsePaths(
+            text: text ?? "", toolCalls: responseNode.string("tool_calls", log: &log),
+            inputTokens: responseNode.string("input_tokens", log: &log), outputTokens: responseNode.string("output_tokens", log: &log))
+        guard let url, text != nil else { return nil }
+        return HTTPEndpoint(url: url, method: method, headers: headers, body: body, response: paths)
+    }
+
+    /// Every string in a JSON value, keys excluded.
+    static func strings(in value: JSONValue) -> [String] {
+        switch value {
+        case .string(let text): [text]
+        case .array(let elements): elements.flatMap(strings)
+        case .object(let members): members.values.flatMap(strings)
+        default: []
+        }
     }
 
     static func decodePrompt(_ root: SourceNode, context: Context, log: inout DiagnosticLog) -> PromptSettings? {
@@ -271,6 +376,16 @@ public enum ConfigLoader {
         if let value = node.int("concurrency", in: 1...1024, log: &log) { run.concurrency = value }
         if let value = node.int("repeat", in: 1...1000, log: &log) { run.repeat = value }
         if let value = node.double("timeout", in: 0.001...86_400, log: &log) { run.timeoutSeconds = value }
+        if let value = node.double("connect_timeout", in: 0.001...600, log: &log) { run.connectTimeoutSeconds = value }
+        if let value = node.int("retries", in: 0...20, log: &log) { run.retries = value }
+        if let value = node.double("rpm", in: 0.01...10_000_000, log: &log) { run.requestsPerMinute = value }
+        if let value = node.int("tpm", in: 1...1_000_000_000, log: &log) { run.tokensPerMinute = value }
+        if let value = node.double("max_response_mb", in: 0.001...1024, log: &log) { run.maximumResponseBytes = Int(value * 1_048_576) }
+        if let backoff = node["backoff"], backoff.requireMapping("'backoff'", log: &log) {
+            backoff.checkKeys(["base", "cap"], in: "backoff", log: &log)
+            if let value = backoff.double("base", in: 0...3600, log: &log) { run.backoffBaseSeconds = value }
+            if let value = backoff.double("cap", in: 0...3600, log: &log) { run.backoffCapSeconds = value }
+        }
         return run
     }
 
@@ -363,6 +478,22 @@ public enum ConfigLoader {
         ]
         if let digest = provider.recordingDigest { providerMembers["recording_sha256"] = .string(digest) }
         if let command = settings.command { providerMembers["command"] = .array(command.map(JSONValue.string)) }
+        if let baseURL = settings.baseURL { providerMembers["base_url"] = .string(redactedURL(baseURL)) }
+        if let version = settings.anthropicVersion { providerMembers["anthropic_version"] = .string(version) }
+        if let endpoint = settings.endpoint {
+            // Header values as written: `${VAR}` stays a name, so no secret enters the fingerprint.
+            providerMembers["endpoint"] = [
+                "url": .string(redactedURL(endpoint.url)),
+                "method": .string(endpoint.method),
+                "headers": .array(endpoint.headers.map { [.string($0.name), .string($0.value)] }),
+                "body": endpoint.body,
+                "response": [
+                    "text": .string(endpoint.response.text), "tool_calls": endpoint.response.toolCalls.map(JSONValue.string) ?? .null,
+                    "input_tokens": endpoint.response.inputTokens.map(JSONValue.string) ?? .null,
+                    "output_tokens": endpoint.response.outputTokens.map(JSONValue.string) ?? .null,
+                ],
+            ]
+        }
         return [
             "format": 1,
             "provider": .object(providerMembers),
@@ -371,6 +502,22 @@ public enum ConfigLoader {
             "tools": tools.map { .array($0.schemas) } ?? .null,
         ]
     }
+}
+
+/// A URL without user:password, for fingerprints and messages.
+func redactedURL(_ text: String) -> String {
+    guard var components = URLComponents(string: text), components.user != nil || components.password != nil else { return text }
+    components.user = nil
+    components.password = nil
+    return components.string ?? text
+}
+
+extension HTTPEndpoint {
+    /// Placeholders the body template knows besides `{{vars.NAME}}`.
+    public static let placeholders = ["prompt", "messages", "system", "model"]
+
+    /// Headers that carry credentials: their values must come from the environment.
+    public static let credentialHeaders: Set<String> = ["authorization", "proxy-authorization", "x-api-key", "api-key", "cookie"]
 }
 
 extension BaselineSettings {

@@ -26,10 +26,10 @@ public struct ConfigOverrides: Sendable {
     /// The keys that can be overridden, as paths. The environment variable for each is
     /// `EVALGATE_` and the path in capitals joined by `_`: `EVALGATE_RUN_CONCURRENCY`.
     public static let overridablePaths: [[String]] = [
-        ["provider", "type"], ["provider", "model"], ["provider", "file"],
+        ["provider", "type"], ["provider", "model"], ["provider", "file"], ["provider", "base_url"],
         ["provider", "temperature"], ["provider", "top_p"], ["provider", "seed"], ["provider", "max_tokens"],
         ["context_window"],
-        ["run", "concurrency"], ["run", "repeat"], ["run", "timeout"],
+        ["run", "concurrency"], ["run", "repeat"], ["run", "timeout"], ["run", "retries"], ["run", "rpm"], ["run", "tpm"],
         ["store"], ["baseline", "file"], ["baseline", "name"], ["reports", "dir"],
         ["gate", "max_usefulness_drop"], ["gate", "max_safety_drop"], ["gate", "min_usefulness"],
         ["gate", "min_safety"], ["gate", "max_error_rate"],
@@ -108,11 +108,9 @@ public struct ConfigOverrides: Sendable {
         return .mapping(entries, location)
     }
 
-    /// Provider keys that belong to one provider type only.
-    static let typeOwnedKeys: [String: [String]] = ["replay": ["file"], "exec": ["command"]]
-
     private static func droppingKeysOfOtherTypes(than type: String, in root: SourceNode) -> SourceNode {
-        let foreign = typeOwnedKeys.filter { $0.key != type }.flatMap(\.value)
+        guard let providerType = ProviderType(rawValue: type) else { return root }
+        let foreign = Set(ProviderType.allCases.flatMap(\.ownKeys)).subtracting(providerType.ownKeys)
         guard case .mapping(var entries, let location) = root,
             let index = entries.firstIndex(where: { $0.key.text == "provider" }),
             case .mapping(let inner, let innerLocation) = entries[index].value

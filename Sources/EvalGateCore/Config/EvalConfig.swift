@@ -40,6 +40,9 @@ public struct EvalConfig: Sendable {
                 "concurrency": .number(Double(run.concurrency)),
                 "repeat": .number(Double(run.repeat)),
                 "timeout_seconds": .number(run.timeoutSeconds),
+                "retries": .number(Double(run.retries)),
+                "rpm": run.requestsPerMinute.map(JSONValue.number) ?? .null,
+                "tpm": run.tokensPerMinute.map { .number(Double($0)) } ?? .null,
             ],
             "gate": gate.jsonValue,
             "context_window": contextWindow.map { .number(Double($0)) } ?? .null,
@@ -70,6 +73,39 @@ public enum ProviderType: String, Sendable, CaseIterable {
     case replay
     /// A local command: request JSON on stdin, response JSON on stdout.
     case exec
+    /// OpenAI chat completions, and every server that speaks it (vLLM, Ollama's /v1, llama.cpp,
+    /// LiteLLM, LM Studio).
+    case openai
+    /// Anthropic's messages API.
+    case anthropic
+    /// Ollama's native /api/chat.
+    case ollama
+    /// Any JSON endpoint, such as an agent service, with a body template and response paths.
+    case http
+
+    /// The provider keys only this type (and those sharing them) may set, besides type, model and
+    /// the sampling parameters.
+    public var ownKeys: [String] {
+        switch self {
+        case .replay: ["file"]
+        case .exec: ["command"]
+        case .openai: ["base_url", "api_key_env"]
+        case .anthropic: ["base_url", "api_key_env", "anthropic_version"]
+        case .ollama: ["base_url"]
+        case .http: ["url", "method", "headers", "body", "response"]
+        }
+    }
+
+    /// Keys every provider type takes.
+    public static let commonKeys = ["type", "model", "temperature", "top_p", "seed", "max_tokens"]
+
+    /// Talks to its endpoint over HTTP.
+    public var usesHTTP: Bool {
+        switch self {
+        case .replay, .exec: false
+        case .openai, .anthropic, .ollama, .http: true
+        }
+    }
 }
 
 /// Which provider, which model, and how it samples.
@@ -82,8 +118,64 @@ public struct ProviderSettings: Sendable {
     public var recording: PathReference?
     /// `exec`: the command as an argv array (never a shell string).
     public var command: [String]?
+    /// `openai`, `anthropic`, `ollama`: the API's base URL, defaults and environment applied
+    /// (`https://api.openai.com/v1`, `https://api.anthropic.com`, `http://localhost:11434`).
+    public var baseURL: String?
+    /// The environment variable holding the API key (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`). The
+    /// key itself is read when the provider is built and is never stored.
+    public var apiKeyVariable: String?
+    /// `anthropic`: the `anthropic-version` header.
+    public var anthropicVersion: String?
+    /// `http`: the endpoint, its body template and where the answer is in the response.
+    public var endpoint: HTTPEndpoint?
     /// Where the provider block starts, for errors found at run time.
     public var location: SourceLocation
+
+    public init(type: ProviderType, model: String, sampling: Sampling, location: SourceLocation) {
+        self.type = type
+        self.model = model
+        self.sampling = sampling
+        self.location = location
+    }
+}
+
+/// An agent service or any JSON endpoint, for the `http` provider.
+public struct HTTPEndpoint: Sendable {
+    public var url: String
+    /// `POST` unless set.
+    public var method: String
+    /// Header values may hold `${ENV_VAR}`, filled in when the request is sent; such values are
+    /// secrets and are never shown.
+    public var headers: [(name: String, value: String)]
+    /// The JSON body; strings may hold `{{prompt}}`, `{{messages}}`, `{{system}}`, `{{model}}` and
+    /// `{{vars.NAME}}`. A string that is exactly one placeholder becomes that JSON value
+    /// (`{{messages}}` an array); inside longer text it is inserted as text.
+    public var body: JSONValue
+    public var response: ResponsePaths
+
+    public init(url: String, method: String, headers: [(name: String, value: String)], body: JSONValue, response: ResponsePaths) {
+        self.url = url
+        self.method = method
+        self.headers = headers
+        self.body = body
+        self.response = response
+    }
+}
+
+/// Where the answer sits in an `http` provider's response: dotted paths with array indexes
+/// (`choices.0.message.content` or `choices[0].message.content`).
+public struct ResponsePaths: Sendable, Hashable {
+    public var text: String
+    public var toolCalls: String?
+    public var inputTokens: String?
+    public var outputTokens: String?
+
+    public init(text: String, toolCalls: String? = nil, inputTokens: String? = nil, outputTokens: String? = nil) {
+        self.text = text
+        self.toolCalls = toolCalls
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+    }
 }
 
 /// Sampling parameters, pinned. Absent values are left to the provider's default.
@@ -152,6 +244,21 @@ public struct RunSettings: Sendable {
     public var `repeat`: Int = 1
     /// Seconds one request may take before it is an error. Default 60.
     public var timeoutSeconds: Double = 60
+    /// Seconds to connect to an HTTP endpoint. Default 10.
+    public var connectTimeoutSeconds: Double = 10
+    /// Retries after a first failed attempt (connection errors, timeouts, 408, 409, 429, 5xx,
+    /// 529), 0…20. Default 3.
+    public var retries: Int = 3
+    /// Seconds of the first backoff step. Default 0.5.
+    public var backoffBaseSeconds: Double = 0.5
+    /// The longest single wait between attempts, in seconds. Default 30.
+    public var backoffCapSeconds: Double = 30
+    /// Requests per minute across the run, when limited.
+    public var requestsPerMinute: Double?
+    /// Tokens per minute across the run, when limited (counted from reported usage).
+    public var tokensPerMinute: Int?
+    /// Bytes of response body accepted from an HTTP endpoint. Default 16 MiB.
+    public var maximumResponseBytes: Int = 16 * 1024 * 1024
 }
 
 /// Where the baseline lives and under which name.

@@ -40,15 +40,17 @@ public struct CaseResult: Sendable, Hashable {
     public var response: ModelResponse?
     /// What went wrong, for an error.
     public var error: String?
-    /// The `X-Request-ID` sent, or the recording's key for a replay.
+    /// The `X-Request-ID` of the last attempt (`run/suite/case/sample/attempt`).
     public var requestID: String
     public var latencyMs: Double
     public var finishedAt: Date
+    /// Every attempt with its outcome, for providers that retry (empty otherwise).
+    public var attempts: [AttemptRecord]
 
     public init(
         suite: String, kind: SuiteKind, caseID: String, caseFingerprint: String, sample: Int, status: ResultStatus,
         score: Double, checks: [CheckResult], response: ModelResponse?, error: String?, requestID: String,
-        latencyMs: Double, finishedAt: Date
+        latencyMs: Double, finishedAt: Date, attempts: [AttemptRecord] = []
     ) {
         self.suite = suite
         self.kind = kind
@@ -63,6 +65,7 @@ public struct CaseResult: Sendable, Hashable {
         self.requestID = requestID
         self.latencyMs = latencyMs
         self.finishedAt = finishedAt
+        self.attempts = attempts
     }
 
     /// The first failed check's reason, or the error.

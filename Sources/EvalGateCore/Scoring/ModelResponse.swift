@@ -23,6 +23,25 @@ public struct TokenUsage: Sendable, Hashable {
     }
 }
 
+/// One try of a request, as recorded with its result.
+public struct AttemptRecord: Sendable, Hashable {
+    /// 1-based.
+    public var number: Int
+    /// The `X-Request-ID` sent with this attempt.
+    public var requestID: String
+    /// "HTTP 429", or the transport error ("no response within 30 s").
+    public var outcome: String
+    /// Seconds waited before the next attempt (0 for the last).
+    public var waitSeconds: Double
+
+    public init(number: Int, requestID: String, outcome: String, waitSeconds: Double) {
+        self.number = number
+        self.requestID = requestID
+        self.outcome = outcome
+        self.waitSeconds = waitSeconds
+    }
+}
+
 /// What a provider answered, normalised: the one value every provider turns its wire format into.
 public struct ModelResponse: Sendable, Hashable {
     public var text: String
@@ -33,14 +52,23 @@ public struct ModelResponse: Sendable, Hashable {
     /// The model string the server reports serving, when it does.
     public var servedModel: String?
     public var finishReason: String?
+    /// OpenAI's `system_fingerprint`: the backend configuration that served the request.
+    public var systemFingerprint: String?
+    /// The tries it took, for providers that retry (empty for replay and exec).
+    public var attempts: [AttemptRecord]
 
-    public init(text: String, toolCalls: [ToolCall] = [], usage: TokenUsage = TokenUsage(), latencyMs: Double, servedModel: String? = nil, finishReason: String? = nil) {
+    public init(
+        text: String, toolCalls: [ToolCall] = [], usage: TokenUsage = TokenUsage(), latencyMs: Double, servedModel: String? = nil,
+        finishReason: String? = nil, systemFingerprint: String? = nil, attempts: [AttemptRecord] = []
+    ) {
         self.text = text
         self.toolCalls = toolCalls
         self.usage = usage
         self.latencyMs = latencyMs
         self.servedModel = servedModel
         self.finishReason = finishReason
+        self.systemFingerprint = systemFingerprint
+        self.attempts = attempts
     }
 }
 
@@ -50,10 +78,13 @@ public struct ProviderFailure: Error, Sendable, Hashable, CustomStringConvertibl
     public var message: String
     /// Milliseconds spent before giving up.
     public var latencyMs: Double
+    /// The tries made, for providers that retry.
+    public var attempts: [AttemptRecord]
 
-    public init(_ message: String, latencyMs: Double = 0) {
+    public init(_ message: String, latencyMs: Double = 0, attempts: [AttemptRecord] = []) {
         self.message = message
         self.latencyMs = latencyMs
+        self.attempts = attempts
     }
 
     public var description: String { message }

@@ -2,7 +2,8 @@ import Foundation
 
 /// Pure functions from a case and what the provider answered to a `CaseResult`.
 public enum Scorer {
-    /// Scores one sample. A provider failure is an `error`, never a `fail`.
+    /// Scores one sample. A provider failure is an `error`, never a `fail`. `requestID` is the id
+    /// of the last attempt when the outcome records none.
     public static func score(
         _ evalCase: EvalCase, sample: Int, outcome: Result<ModelResponse, ProviderFailure>, requestID: String,
         finishedAt: Date = Date()
@@ -12,7 +13,8 @@ public enum Scorer {
             return CaseResult(
                 suite: evalCase.suite, kind: evalCase.kind, caseID: evalCase.id, caseFingerprint: evalCase.fingerprint,
                 sample: sample, status: .error, score: 0, checks: [], response: nil, error: failure.message,
-                requestID: requestID, latencyMs: failure.latencyMs, finishedAt: finishedAt)
+                requestID: failure.attempts.last?.requestID ?? requestID, latencyMs: failure.latencyMs, finishedAt: finishedAt,
+                attempts: failure.attempts)
         case .success(let response):
             let checks = self.checks(evalCase, response: response)
             let passed = checks.filter(\.passed).count
@@ -20,7 +22,8 @@ public enum Scorer {
             return CaseResult(
                 suite: evalCase.suite, kind: evalCase.kind, caseID: evalCase.id, caseFingerprint: evalCase.fingerprint,
                 sample: sample, status: passed == checks.count ? .pass : .fail, score: score, checks: checks,
-                response: response, error: nil, requestID: requestID, latencyMs: response.latencyMs, finishedAt: finishedAt)
+                response: response, error: nil, requestID: response.attempts.last?.requestID ?? requestID, latencyMs: response.latencyMs,
+                finishedAt: finishedAt, attempts: response.attempts)
         }
     }
 

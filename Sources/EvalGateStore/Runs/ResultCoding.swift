@@ -6,7 +6,8 @@ enum ResultCoding {
     static let insertSQL = """
         INSERT OR REPLACE INTO results (run_id, suite, case_id, sample, suite_kind, case_fingerprint, status, score, \
         first_reason, checks_json, output_text, tool_calls_json, input_tokens, output_tokens, latency_ms, served_model, \
-        finish_reason, request_id, error, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        finish_reason, request_id, error, finished_at, attempts_json, system_fingerprint) \
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     static func values(runID: String, _ result: CaseResult) -> [SQLValue] {
@@ -21,10 +22,33 @@ enum ResultCoding {
             .optional(result.response?.usage.inputTokens), .optional(result.response?.usage.outputTokens),
             .real(result.latencyMs), .optional(result.response?.servedModel), .optional(result.response?.finishReason),
             .text(result.requestID), .optional(result.error), .text(Timestamp.iso8601(result.finishedAt)),
+            .optional(result.attempts.isEmpty ? nil : attemptsJSON(result.attempts)), .optional(result.response?.systemFingerprint),
         ]
     }
 
-    /// Reads a row selected with the column order of `RunStore.results`.
+    static func attemptsJSON(_ attempts: [AttemptRecord]) -> String {
+        JSONValue.array(attempts.map {
+            ["number": .number(Double($0.number)), "request_id": .string($0.requestID), "outcome": .string($0.outcome), "wait_seconds": .number($0.waitSeconds)]
+        }).canonicalText
+    }
+
+    static func attempts(_ text: String?) -> [AttemptRecord] {
+        guard let text, let values = (try? JSONSource.value(text))?.arrayValue else { return [] }
+        return values.map {
+            AttemptRecord(
+                number: Int($0["number"]?.numberValue ?? 0), requestID: $0["request_id"]?.stringValue ?? "",
+                outcome: $0["outcome"]?.stringValue ?? "", waitSeconds: $0["wait_seconds"]?.numberValue ?? 0)
+        }
+    }
+
+    /// The columns `decode` reads, in its order.
+    static let selectColumns = """
+        suite, case_id, sample, suite_kind, case_fingerprint, status, score, checks_json, output_text, tool_calls_json, \
+        input_tokens, output_tokens, latency_ms, served_model, finish_reason, request_id, error, finished_at, attempts_json, \
+        system_fingerprint
+        """
+
+    /// Reads a row selected with `selectColumns`.
     static func decode(_ row: Statement) -> CaseResult {
         let checks = (try? JSONSource.value(row.string(7) ?? "[]"))?.arrayValue?.map { value in
             CheckResult(
@@ -38,12 +62,13 @@ enum ResultCoding {
             } ?? []
             response = ModelResponse(
                 text: text, toolCalls: calls, usage: TokenUsage(inputTokens: row.int(10), outputTokens: row.int(11)),
-                latencyMs: row.double(12) ?? 0, servedModel: row.string(13), finishReason: row.string(14))
+                latencyMs: row.double(12) ?? 0, servedModel: row.string(13), finishReason: row.string(14), systemFingerprint: row.string(19))
         }
         return CaseResult(
             suite: row.string(0) ?? "", kind: SuiteKind(rawValue: row.string(3) ?? "") ?? .golden, caseID: row.string(1) ?? "",
             caseFingerprint: row.string(4) ?? "", sample: row.int(2) ?? 0, status: ResultStatus(rawValue: row.string(5) ?? "") ?? .error,
             score: row.double(6) ?? 0, checks: checks, response: response, error: row.string(16), requestID: row.string(15) ?? "",
-            latencyMs: row.double(12) ?? 0, finishedAt: row.string(17).flatMap(Timestamp.parse) ?? Date(timeIntervalSince1970: 0))
+            latencyMs: row.double(12) ?? 0, finishedAt: row.string(17).flatMap(Timestamp.parse) ?? Date(timeIntervalSince1970: 0),
+            attempts: attempts(row.string(18)))
     }
 }

@@ -9,10 +9,13 @@ public final class RunStore: Sendable {
     /// The database file.
     public let path: String
     let database: SerialDatabase
+    /// A migrated copy of an older baseline file, read instead of it and deleted at close.
+    private let temporaryCopy: URL?
 
-    private init(path: String, database: SerialDatabase) {
+    private init(path: String, database: SerialDatabase, temporaryCopy: URL? = nil) {
         self.path = path
         self.database = database
+        self.temporaryCopy = temporaryCopy
     }
 
     /// How a store file is used.
@@ -27,7 +30,25 @@ public final class RunStore: Sendable {
     }
 
     /// Opens (and if needed creates and migrates) the store at `path`.
+    ///
+    /// A baseline file from an older evalgate is read through a migrated temporary copy, so it
+    /// compares as well as a new one while the committed file stays untouched; `baseline promote`
+    /// rewrites it in the current schema.
     public static func open(path: String, role: Role) async throws -> RunStore {
+        if role == .baselineForReading {
+            let version = try await SerialDatabase.open(path: path, mode: .readOnly)
+            let found = try await version.perform { try $0.integer("PRAGMA user_version") }
+            await version.close()
+            if found > 0 && found < StoreSchema.currentVersion {
+                let copy = FileManager.default.temporaryDirectory.appendingPathComponent("evalgate-baseline-\(UUID().uuidString).sqlite")
+                try FileManager.default.copyItem(at: URL(fileURLWithPath: path), to: copy)
+                let migrated = try await SerialDatabase.open(path: copy.path, mode: .readWriteCreate) { database in
+                    try database.execute("PRAGMA journal_mode = DELETE")
+                    try StoreSchema.migrate(database)
+                }
+                return RunStore(path: path, database: migrated, temporaryCopy: copy)
+            }
+        }
         let mode: Database.Mode = role == .baselineForReading ? .readOnly : .readWriteCreate
         let database = try await SerialDatabase.open(path: path, mode: mode) { database in
             switch role {
@@ -47,6 +68,7 @@ public final class RunStore: Sendable {
     /// Waits for pending writes and closes the file.
     public func close() async {
         await database.close()
+        if let temporaryCopy { try? FileManager.default.removeItem(at: temporaryCopy) }
     }
 
     // MARK: Runs
@@ -170,10 +192,7 @@ public final class RunStore: Sendable {
     /// only those with `status`. Paging keeps memory flat however large the run.
     public func results(runID: String, after cursor: ResultCursor? = nil, status: ResultStatus? = nil, limit: Int = 1000) async throws -> [CaseResult] {
         try await database.perform { database in
-            let columns = """
-                suite, case_id, sample, suite_kind, case_fingerprint, status, score, checks_json, output_text, tool_calls_json, \
-                input_tokens, output_tokens, latency_ms, served_model, finish_reason, request_id, error, finished_at
-                """
+            let columns = ResultCoding.selectColumns
             var conditions = "run_id = ?"
             var values: [SQLValue] = [.text(runID)]
             if let cursor {

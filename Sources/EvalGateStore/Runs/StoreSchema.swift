@@ -46,7 +46,12 @@ public enum StoreSchema {
             run_id      TEXT NOT NULL REFERENCES runs (id),
             promoted_at TEXT NOT NULL
         );
+        """,
+        // 2: what each attempt of a retried request met, and OpenAI's system_fingerprint.
         """
+        ALTER TABLE results ADD COLUMN attempts_json TEXT;
+        ALTER TABLE results ADD COLUMN system_fingerprint TEXT;
+        """,
     ]
 
     /// The version this evalgate writes.

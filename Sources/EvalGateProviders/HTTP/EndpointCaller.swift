@@ -1,0 +1,100 @@
+import EvalGateCore
+import EvalGateTransport
+import Foundation
+
+/// What the HTTP providers share: sending a JSON body with retries through the run's client,
+/// judging the status, parsing the JSON answer, and keeping secrets out of every message.
+public struct EndpointCaller: Sendable {
+    public let client: HTTPClient
+    public let retry: RetryPolicy
+    public let connectTimeoutSeconds: Double
+    public let maximumResponseBytes: Int
+    public let redactor: SecretRedactor
+
+    public init(client: HTTPClient, retry: RetryPolicy, connectTimeoutSeconds: Double, maximumResponseBytes: Int, redactor: SecretRedactor) {
+        self.client = client
+        self.retry = retry
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.maximumResponseBytes = maximumResponseBytes
+        self.redactor = redactor
+    }
+
+    /// Stops the client's transfer thread; for the end of a run.
+    public func close() {
+        client.shutdown()
+    }
+
+    /// A parsed JSON answer with how it was obtained.
+    public struct Answer: Sendable {
+        public var json: JSONValue
+        public var latencyMs: Double
+        public var attempts: [AttemptRecord]
+    }
+
+    /// Sends `body` to `url` and returns the parsed 2xx answer.
+    ///
+    /// - Throws: `ProviderFailure` naming the last status (with an excerpt of the body) or the
+    ///   transport error, after retries; never a secret.
+    public func call(
+        method: String = "POST", url: String, headers: [(name: String, value: String)], body: JSONValue?, for request: ProviderRequest
+    ) async throws(ProviderFailure) -> Answer {
+        let started = ContinuousClock.now
+        let http = HTTPRequest(
+            method: method, url: url, headers: [(name: "Content-Type", value: "application/json"), (name: "Accept", value: "application/json")] + headers,
+            body: body.map { Array($0.canonicalText.utf8) } ?? [], timeoutSeconds: request.timeoutSeconds,
+            connectTimeoutSeconds: connectTimeoutSeconds, maximumResponseBytes: maximumResponseBytes)
+        let exchange: HTTPClient.Exchange
+        do {
+            exchange = try await client.send(http, requestID: request.requestID, retry: retry)
+        } catch {
+            let attempts = records(error.attempts)
+            var message = redactor.redact(error.description)
+            if let response = error.response { message += " from \(redactor.redact(url))\(excerpt(response))" }
+            throw ProviderFailure(message, latencyMs: elapsed(since: started), attempts: attempts)
+        }
+        let attempts = records(exchange.attempts)
+        let response = exchange.response
+        guard (200..<300).contains(response.status) else {
+            throw ProviderFailure(
+                "HTTP \(response.status) from \(redactor.redact(url))\(excerpt(response))", latencyMs: elapsed(since: started), attempts: attempts)
+        }
+        do {
+            let json = try JSONSource.value(response.text, file: "response")
+            return Answer(json: json, latencyMs: elapsed(since: started), attempts: attempts)
+        } catch {
+            let reason = error.diagnostics.first?.message ?? "invalid JSON"
+            throw ProviderFailure(
+                "the response from \(redactor.redact(url)) is not JSON (\(reason))\(excerpt(response))", latencyMs: elapsed(since: started),
+                attempts: attempts)
+        }
+    }
+
+    /// `: <first 300 characters of the body>`, redacted.
+    private func excerpt(_ response: HTTPResponse) -> String {
+        let text = response.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { return "" }
+        let short = text.count > 300 ? String(text.prefix(300)) + "…" : text
+        return ": " + redactor.redact(short.split(whereSeparator: \.isNewline).joined(separator: " "))
+    }
+
+    private func records(_ attempts: [Attempt]) -> [AttemptRecord] {
+        attempts.map { AttemptRecord(number: $0.number, requestID: $0.requestID, outcome: redactor.redact($0.outcome), waitSeconds: $0.waitSeconds) }
+    }
+
+    private func elapsed(since start: ContinuousClock.Instant) -> Double {
+        let duration = start.duration(to: .now)
+        return Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    }
+
+    /// Reads a whole number of tokens from a usage field, when there is one.
+    static func tokens(_ value: JSONValue?) -> Int? {
+        guard case .number(let number)? = value, number >= 0, number == number.rounded(), number < 1e15 else { return nil }
+        return Int(number)
+    }
+
+    /// A wire-format mismatch, said plainly.
+    static func unexpected(_ what: String, answer: Answer) -> ProviderFailure {
+        ProviderFailure("unexpected response: \(what)", latencyMs: answer.latencyMs, attempts: answer.attempts)
+    }
+}
+

@@ -1,0 +1,93 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The built binary against a loopback server speaking OpenAI's wire format.
+@Suite struct LiveProviderTests {
+    /// A project of `count` golden cases (`case-0` …) whose answers must contain "ok".
+    private func project(cases count: Int, concurrency: Int, server: LoopbackServer, extra: String = "") throws -> TemporaryDirectory {
+        let folder = try TemporaryDirectory()
+        try folder.write("evalgate.yaml", """
+            provider: {type: openai, model: m-live, base_url: \(server.baseURL)/v1}
+            run: {concurrency: \(concurrency), timeout: 10, retries: 1, backoff: {base: 0.001, cap: 0.01}}
+            \(extra)
+            """)
+        let lines = (0..<count).map { #"{"id": "case-\#($0)", "prompt": "Question \#($0)", "expected_contains": ["ok"]}"# }
+        try folder.write("suites/golden/load.jsonl", lines.joined(separator: "\n"))
+        return folder
+    }
+
+    private static let answer = #"{"model": "m-live-2026", "choices": [{"message": {"content": "ok"}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 5, "completion_tokens": 1}}"#
+
+    @Test func sixtyFourCasesAreReallyInFlightAtOnce() async throws {
+        let server = try LoopbackServer { _ in .json(Self.answer, delay: 0.4) }
+        let folder = try project(cases: 64, concurrency: 64, server: server)
+        let output = try await ProcessRunner.evalgate(["gate"], in: folder.url)
+        #expect(output.status == 0, "\(output.stdout)\(output.stderr)")
+        #expect(output.stdout.contains("usefulness   100% (64/64 cases pass)"))
+        #expect(server.statistics.requests == 64)
+        #expect(server.statistics.maximumInFlight == 64, "the server saw at most \(server.statistics.maximumInFlight) at once")
+        server.stop()
+    }
+
+    @Test func theConcurrencyBoundIsNeverExceeded() async throws {
+        let server = try LoopbackServer { _ in .json(Self.answer, delay: 0.05) }
+        let folder = try project(cases: 40, concurrency: 4, server: server)
+        #expect(try await ProcessRunner.evalgate(["run"], in: folder.url).status == 0)
+        #expect(server.statistics.maximumInFlight == 4)
+        server.stop()
+    }
+
+    @Test func requestIDsAndAttemptsAreStoredWithEachResult() async throws {
+        let server = try LoopbackServer { request in
+            request.header("x-request-id")?.hasSuffix("/1") == true ? .json("{}", status: 500) : .json(Self.answer)
+        }
+        let folder = try project(cases: 2, concurrency: 2, server: server)
+        #expect(try await ProcessRunner.evalgate(["run"], in: folder.url).status == 0)
+        let rows = try await ProcessRunner.tool("sqlite3", [
+            folder.url.appendingPathComponent(".evalgate/runs.sqlite").path,
+            "SELECT substr(request_id, instr(request_id, '/load/')), served_model, json_array_length(attempts_json), json_extract(attempts_json, '$[0].outcome') FROM results ORDER BY case_id;",
+        ])
+        #expect(rows.stdout == "/load/case-0/0/2|m-live-2026|2|HTTP 500\n/load/case-1/0/2|m-live-2026|2|HTTP 500\n")
+        server.stop()
+    }
+
+    @Test func aKeyInTheEnvironmentAppearsNowhereAfterAFailingRun() async throws {
+        let key = "sk-live-THIS-MUST-NOT-LEAK-42"
+        // The server echoes the Authorization header back: in an error body, and in a model answer.
+        let server = try LoopbackServer { request in
+            let auth = request.header("authorization") ?? ""
+            if request.bodyText.contains("Question 0") {
+                return .json(#"{"error": {"message": "Incorrect API key provided: \#(auth)"}}"#, status: 401)
+            }
+            return .json(#"{"choices": [{"message": {"content": "ok, your header was \#(auth)"}}]}"#)
+        }
+        let folder = try project(cases: 3, concurrency: 3, server: server)
+        let output = try await ProcessRunner.evalgate(["gate", "--record", "rec.jsonl"], in: folder.url, environment: ["OPENAI_API_KEY": key])
+        #expect(output.status == 3, "one of three results is an error: \(output.stdout)")
+        #expect(output.stdout.contains("HTTP 401 from"))
+        var places: [String: Data] = ["stdout": Data(output.stdout.utf8), "stderr": Data(output.stderr.utf8)]
+        for file in [".evalgate/runs.sqlite", ".evalgate/runs.sqlite-wal", "reports/junit.xml", "rec.jsonl"] where folder.exists(file) {
+            places[file] = try Data(contentsOf: folder.url.appendingPathComponent(file))
+        }
+        #expect(places.keys.contains("reports/junit.xml") && places.keys.contains(".evalgate/runs.sqlite"))
+        for (place, data) in places {
+            #expect(data.range(of: Data(key.utf8)) == nil, "the key leaked into \(place)")
+        }
+        let stored = try await ProcessRunner.tool("sqlite3", [folder.url.appendingPathComponent(".evalgate/runs.sqlite").path, "SELECT output_text FROM results WHERE output_text IS NOT NULL LIMIT 1;"])
+        #expect(stored.stdout == "ok, your header was Bearer [REDACTED]\n")
+        server.stop()
+    }
+
+    @Test func aMissingKeyStopsTheRunBeforeTheFirstRequestWithExit2() async throws {
+        let server = try LoopbackServer { _ in .json(Self.answer) }
+        let folder = try TemporaryDirectory()
+        try folder.write("evalgate.yaml", "provider: {type: anthropic, model: claude-x}\n")
+        try folder.write("suites/a.jsonl", #"{"id": "a", "prompt": "x"}"#)
+        let output = try await ProcessRunner.evalgate(["gate"], in: folder.url, environment: ["ANTHROPIC_API_KEY": nil])
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("evalgate.yaml:1:11: error: the anthropic provider needs an API key: set the environment variable ANTHROPIC_API_KEY"))
+        #expect(!folder.exists(".evalgate/runs.sqlite"))
+        server.stop()
+    }
+}
