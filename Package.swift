@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .library(name: "EvalGate", targets: ["EvalGate"]),
         .executable(name: "evalgate", targets: ["evalgate"]),
+        .executable(name: "evalgate-benchmark", targets: ["evalgate-benchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -50,6 +51,8 @@ let package = Package(
 
         // Helpers the test targets share: temporary project folders and running the built binary.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: settings),
+        // Benchmarks/: measured, never asserted (timing stays out of tests).
+        .executableTarget(name: "evalgate-benchmark", dependencies: ["TestSupport"], path: "Benchmarks/NetworkPath", swiftSettings: settings),
         .testTarget(name: "EvalGateCoreTests", dependencies: ["EvalGateCore", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "EvalGateTransportTests", dependencies: ["EvalGateTransport", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "EvalGateStoreTests", dependencies: ["EvalGateStore", "TestSupport"], swiftSettings: settings),

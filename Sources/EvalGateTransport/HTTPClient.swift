@@ -81,7 +81,7 @@ public final class HTTPClient: Sendable {
             let retriesLeft = attempt <= retry.retries
             switch outcome {
             case .success(let response):
-                if response.status == 429 { rateLimiter?.throttled() }
+                if response.status == 429 { rateLimiter?.throttled() } else { rateLimiter?.succeeded() }
                 let retryable = RetryPolicy.retryableStatuses.contains(response.status)
                 if !retryable || !retriesLeft || Task.isCancelled {
                     attempts.append(Attempt(number: attempt, requestID: id, status: response.status, error: nil, waitSeconds: 0))

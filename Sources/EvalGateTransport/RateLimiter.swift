@@ -29,21 +29,28 @@ public final class RateLimiter: Sendable {
 
     /// Waits (suspending, never blocking a thread) until a request may start.
     public func acquire() async throws {
-        if let tokensPerMinute {
-            while true {
-                let wait = state.withLock { state -> Duration? in
-                    let now = ContinuousClock.now
-                    state.tokens.removeAll { now - $0.0 > .seconds(60) }
-                    let used = state.tokens.reduce(0) { $0 + $1.1 }
-                    guard used >= tokensPerMinute, let oldest = state.tokens.first else { return nil }
-                    return .seconds(60) - (now - oldest.0)
-                }
-                guard let wait else { break }
-                try await Task.sleep(for: wait)
-            }
+        while let wait = tokenWait() {
+            try await Task.sleep(for: wait)
         }
         guard let slot = reserve() else { return }
         try await Task.sleep(until: slot, clock: .continuous)
+    }
+
+    /// How long to wait before the tokens used in the last minute fall under the limit; nil when
+    /// a request may start now (or tokens are not limited).
+    public func tokenWait(now: ContinuousClock.Instant = .now) -> Duration? {
+        guard let tokensPerMinute else { return nil }
+        return state.withLock { state -> Duration? in
+            state.tokens.removeAll { now - $0.0 >= .seconds(60) }
+            var used = state.tokens.reduce(0) { $0 + $1.1 }
+            guard used >= tokensPerMinute else { return nil }
+            // Wait until enough of the oldest usage has aged out of the minute.
+            for (time, tokens) in state.tokens {
+                used -= tokens
+                if used < tokensPerMinute { return .seconds(60) - (now - time) }
+            }
+            return nil
+        }
     }
 
     /// Takes the next start time a request may use: `now` or later, one interval (60 s ÷ the rate
@@ -64,11 +71,15 @@ public final class RateLimiter: Sendable {
         state.withLock { $0.rate = max(configured / 64, $0.rate / 2) }
     }
 
-    /// A request succeeded, having used `tokens` (when known): recover towards the configured rate.
-    public func succeeded(tokens: Int?) {
-        state.withLock { state in
-            if let configured = requestsPerMinute { state.rate = min(configured, state.rate + configured / 20) }
-            if let tokens, tokensPerMinute != nil { state.tokens.append((.now, tokens)) }
-        }
+    /// A request got an answer that was not a 429: recover towards the configured rate.
+    public func succeeded() {
+        guard let configured = requestsPerMinute else { return }
+        state.withLock { $0.rate = min(configured, $0.rate + configured / 20) }
+    }
+
+    /// A request used `tokens` (input and output, as reported).
+    public func consumed(tokens: Int, at now: ContinuousClock.Instant = .now) {
+        guard tokensPerMinute != nil, tokens > 0 else { return }
+        state.withLock { $0.tokens.append((now, tokens)) }
     }
 }

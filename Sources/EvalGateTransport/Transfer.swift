@@ -37,9 +37,7 @@ final class Transfer {
         evalgate_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, opaqueSelf)
         evalgate_curl_setopt_callback(handle, CURLOPT_HEADERFUNCTION, Transfer.onHeader)
         evalgate_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, opaqueSelf)
-        // libcurl reads CA bundles from its build default; honour the variables people set for it.
-        let environment = ProcessInfo.processInfo.environment
-        if let bundle = environment["CURL_CA_BUNDLE"] ?? environment["SSL_CERT_FILE"], !bundle.isEmpty {
+        if let bundle = Transfer.caBundle {
             evalgate_curl_setopt_string(handle, CURLOPT_CAINFO, bundle)
         }
 
@@ -69,6 +67,13 @@ final class Transfer {
         }
         evalgate_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
     }
+
+    /// libcurl reads CA bundles from its build default; honour the variables people set for it.
+    /// Read once: copying the environment for every request showed up at 6% of a run's CPU.
+    static let caBundle: String? = {
+        let environment = ProcessInfo.processInfo.environment
+        return (environment["CURL_CA_BUNDLE"] ?? environment["SSL_CERT_FILE"]).flatMap { $0.isEmpty ? nil : $0 }
+    }()
 
     deinit {
         curl_easy_cleanup(handle)

@@ -235,10 +235,21 @@ private func post(_ server: LoopbackServer, path: String = "/v1/x", body: String
         #expect(limiter.currentRate == 300)
         limiter.throttled()
         #expect(limiter.currentRate == 150)
-        for _ in 0..<5 { limiter.succeeded(tokens: nil) }
+        for _ in 0..<5 { limiter.succeeded() }
         #expect(limiter.currentRate == 300)
-        for _ in 0..<50 { limiter.succeeded(tokens: nil) }
+        for _ in 0..<50 { limiter.succeeded() }
         #expect(limiter.currentRate == 600, "never above the configured rate")
+    }
+
+    @Test func tokensOverTheMinuteLimitHoldNewRequestsUntilTheyAgeOut() throws {
+        let limiter = RateLimiter(requestsPerMinute: nil, tokensPerMinute: 100)
+        let start = ContinuousClock.now
+        limiter.consumed(tokens: 60, at: start)
+        #expect(limiter.tokenWait(now: start + .seconds(1)) == nil, "60 of 100 used")
+        limiter.consumed(tokens: 50, at: start + .seconds(20))
+        // 110 used: the first 60 must age out, 60 s after they were used.
+        #expect(limiter.tokenWait(now: start + .seconds(30)) == .seconds(30))
+        #expect(limiter.tokenWait(now: start + .seconds(60)) == nil)
     }
 
     @Test func requestsAreGivenSlotsOneIntervalApart() throws {

@@ -36,21 +36,16 @@ public struct Runner: Sendable {
         let concurrency = max(1, config.run.concurrency)
         let total = plan.count
         var done = 0, errors = 0, failures = 0
-        var exhausted = false
+        var started = 0
         var recordFailure = false
 
         await withTaskGroup(of: CaseResult?.self) { group in
-            var items = plan.items.makeIterator()
-            func startNext() -> Bool {
-                guard !control.isStopRequested, !Task.isCancelled, writer.failure == nil else { return false }
-                guard let item = items.next() else {
-                    exhausted = true
-                    return false
-                }
+            // Plain counters only: the window is `started - done` requests wide.
+            while started < min(concurrency, total) && mayStart() {
+                let item = plan.item(at: started)
                 group.addTask { await execute(item, runID: runID) }
-                return true
+                started += 1
             }
-            for _ in 0..<concurrency where !startNext() { break }
             while let finished = await group.next() {
                 if let result = finished {
                     writer.append(result)
@@ -62,11 +57,20 @@ public struct Runner: Sendable {
                     if result.status == .fail { failures += 1 }
                     progress?(RunProgress(done: done, total: total, errors: errors, failures: failures))
                 }
-                _ = startNext()
+                if started < total && mayStart() {
+                    let item = plan.item(at: started)
+                    group.addTask { await execute(item, runID: runID) }
+                    started += 1
+                }
             }
         }
         if writer.failure != nil || recordFailure { return .failed }
-        return exhausted && done == total ? .completed : .interrupted
+        return started == total && done == total ? .completed : .interrupted
+    }
+
+    /// Whether another request may start: not stopped, not cancelled, the store still writing.
+    private func mayStart() -> Bool {
+        !control.isStopRequested && !Task.isCancelled && writer.failure == nil
     }
 
     /// Sends one item and scores it. Returns nil when the request was cut short by cancellation:

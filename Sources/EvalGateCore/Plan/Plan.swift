@@ -65,10 +65,9 @@ public struct Plan: Sendable {
     /// The number of requests: cases × samples.
     public var count: Int { cases.count * samples }
 
-    /// The items in order: every sample of the first case, then the next case, …
-    public var items: some Sequence<PlanItem> & Sendable {
-        let samples = self.samples
-        return (0..<count).lazy.map { PlanItem(caseIndex: $0 / samples, sample: $0 % samples) }
+    /// Item `index` of the plan (0 ..< count): every sample of the first case, then the next case, …
+    public func item(at index: Int) -> PlanItem {
+        PlanItem(caseIndex: index / samples, sample: index % samples)
     }
 
     /// The request for a case: the system prompt and the conversation, placeholders filled.

@@ -55,7 +55,7 @@ public struct AnthropicProvider: Provider {
         var headers: [(name: String, value: String)] = [(name: "anthropic-version", value: version)]
         if let apiKey { headers.append((name: "x-api-key", value: apiKey)) }
         let answer = try await caller.call(url: baseURL + "/v1/messages", headers: headers, body: Self.body(request), for: request)
-        return try Self.decode(answer, redactor: caller.redactor)
+        return caller.recordUsage(try Self.decode(answer, redactor: caller.redactor))
     }
 
     /// Joins the `text` blocks, collects `tool_use` blocks, reads `usage`, `stop_reason`, `model`.

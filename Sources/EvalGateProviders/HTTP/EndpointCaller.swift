@@ -24,6 +24,13 @@ public struct EndpointCaller: Sendable {
         client.shutdown()
     }
 
+    /// Counts a response's tokens against the run's tokens-per-minute limit, if there is one.
+    public func recordUsage(_ response: ModelResponse) -> ModelResponse {
+        let tokens = (response.usage.inputTokens ?? 0) + (response.usage.outputTokens ?? 0)
+        client.rateLimiter?.consumed(tokens: tokens)
+        return response
+    }
+
     /// A parsed JSON answer with how it was obtained.
     public struct Answer: Sendable {
         public var json: JSONValue

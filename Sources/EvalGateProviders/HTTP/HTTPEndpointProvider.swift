@@ -61,7 +61,7 @@ public struct HTTPEndpointProvider: Provider {
     public func respond(to request: ProviderRequest) async throws(ProviderFailure) -> ModelResponse {
         let body = endpoint.method == "GET" ? nil : Self.body(endpoint.body, for: request)
         let answer = try await caller.call(method: endpoint.method, url: url, headers: headers, body: body, for: request)
-        return try decode(answer)
+        return caller.recordUsage(try decode(answer))
     }
 
     func decode(_ answer: EndpointCaller.Answer) throws(ProviderFailure) -> ModelResponse {

@@ -33,7 +33,7 @@ public struct OllamaProvider: Provider {
 
     public func respond(to request: ProviderRequest) async throws(ProviderFailure) -> ModelResponse {
         let answer = try await caller.call(url: baseURL + "/api/chat", headers: [], body: Self.body(request), for: request)
-        return try Self.decode(answer, redactor: caller.redactor)
+        return caller.recordUsage(try Self.decode(answer, redactor: caller.redactor))
     }
 
     /// Reads `message.content`, `message.tool_calls`, `prompt_eval_count`, `eval_count`,

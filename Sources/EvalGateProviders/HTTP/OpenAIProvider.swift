@@ -38,7 +38,7 @@ public struct OpenAIProvider: Provider {
         var headers: [(name: String, value: String)] = []
         if let apiKey { headers.append((name: "Authorization", value: "Bearer \(apiKey)")) }
         let answer = try await caller.call(url: baseURL + "/chat/completions", headers: headers, body: Self.body(request), for: request)
-        return try Self.decode(answer, redactor: caller.redactor)
+        return caller.recordUsage(try Self.decode(answer, redactor: caller.redactor))
     }
 
     /// Reads `choices[0].message` (content and tool calls), `finish_reason`, `usage`, `model` and

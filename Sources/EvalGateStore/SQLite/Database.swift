@@ -155,7 +155,13 @@ public final class Statement {
     /// Binds and runs a statement that returns no rows.
     public func run(_ values: [SQLValue] = []) throws(StoreError) {
         try bind(values)
-        while try step() {}
+        var code = sqlite3_step(handle)
+        while code == SQLITE_ROW { code = sqlite3_step(handle) }
+        if code != SQLITE_DONE {
+            let error = database.error(code, sql: sql)
+            sqlite3_reset(handle)
+            throw error
+        }
         sqlite3_reset(handle)
     }
 

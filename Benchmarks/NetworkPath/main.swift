@@ -1,0 +1,91 @@
+// The network-path benchmark: the release `evalgate` binary runs N cases against a loopback
+// server speaking OpenAI's chat completions with a fixed latency, and we compare its wall time
+// with the physical bound N × latency ÷ concurrency. It also reports the binary's peak memory.
+//
+//   swift build -c release --product evalgate --product evalgate-benchmark
+//   .build/release/evalgate-benchmark --cases 2000 --concurrency 64 --latency-ms 50
+//
+// Not a test: it measures time, which tests never do.
+import Foundation
+import Synchronization
+import TestSupport
+
+struct Options {
+    var cases = 2000
+    var concurrency = 64
+    var latencyMs = 50.0
+    /// Keep the project folder (and its run store) for a look afterwards.
+    var keep = false
+    var evalgate = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        .appendingPathComponent("evalgate").path
+
+    init(_ arguments: [String]) {
+        var iterator = arguments.dropFirst().makeIterator()
+        while let flag = iterator.next() {
+            let value = iterator.next() ?? ""
+            switch flag {
+            case "--cases": cases = Int(value) ?? cases
+            case "--concurrency": concurrency = Int(value) ?? concurrency
+            case "--latency-ms": latencyMs = Double(value) ?? latencyMs
+            case "--evalgate": evalgate = value
+            case "--keep": keep = value == "yes"
+            default:
+                FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8))
+                exit(2)
+            }
+        }
+    }
+}
+
+let options = Options(CommandLine.arguments)
+let answer = #"{"model": "bench-model", "choices": [{"message": {"content": "ok"}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 20, "completion_tokens": 2}}"#
+let latency = options.latencyMs / 1000
+let server = try LoopbackServer { _ in .json(answer, delay: latency) }
+
+let folder = try TemporaryDirectory("benchmark")
+try folder.write("evalgate.yaml", """
+    provider: {type: openai, model: bench-model, base_url: \(server.baseURL)/v1}
+    run: {concurrency: \(options.concurrency), timeout: 60, retries: 0}
+    """)
+var suite = ""
+suite.reserveCapacity(options.cases * 80)
+for index in 0..<options.cases {
+    suite += #"{"id": "case-\#(index)", "prompt": "Question number \#(index)?", "expected_contains": ["ok"]}"# + "\n"
+}
+try folder.write("suites/golden/bench.jsonl", suite)
+
+let process = Process()
+process.executableURL = URL(fileURLWithPath: options.evalgate)
+process.arguments = ["run"]
+process.currentDirectoryURL = folder.url
+process.standardOutput = FileHandle.nullDevice
+let errors = Pipe()
+process.standardError = errors
+// Timed from launch to the termination handler: waitUntilExit polls a run loop and would add
+// up to a tenth of a second of its own.
+let exited = DispatchSemaphore(value: 0)
+let ended = Mutex<ContinuousClock.Instant?>(nil)
+process.terminationHandler = { _ in
+    ended.withLock { $0 = .now }
+    exited.signal()
+}
+let started = ContinuousClock.now
+try process.run()
+exited.wait()
+let wall = started.duration(to: ended.withLock { $0 } ?? .now)
+var usage = rusage()
+getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+let statistics = server.statistics
+server.stop()
+if options.keep { print("project kept at \(folder.path)") } else { folder.remove() }
+
+let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+let ideal = Double(options.cases) * latency / Double(options.concurrency)
+print("cases \(options.cases), concurrency \(options.concurrency), server latency \(Int(options.latencyMs)) ms")
+print(String(format: "wall %.3f s, ideal %.3f s, ratio %.3f", seconds, ideal, seconds / ideal))
+let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+print(String(format: "evalgate CPU %.3f s (%.0f µs a case), peak RSS %.1f MB; server saw %d requests, at most %d at once", cpu, cpu / Double(options.cases) * 1e6, Double(usage.ru_maxrss) / 1024, statistics.requests, statistics.maximumInFlight))
+if process.terminationStatus != 0 {
+    print("evalgate exited \(process.terminationStatus): \(String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
+    exit(1)
+}
