@@ -21,7 +21,7 @@ public struct HTTPEndpointProvider: Provider {
     /// placeholder becomes that value (`{{messages}}` an array of `{role, content}`); inside longer
     /// text it is inserted as text. JSON escaping is the writer's job, so any prompt is safe.
     static func body(_ template: JSONValue, for request: ProviderRequest) -> JSONValue {
-        let messages = JSONValue.array(request.request.messages.map { ["role": .string($0.role), "content": .string($0.content)] })
+        let messages = ChatWire.messages(request, systemFirst: false)
         let prompt = request.request.messages.last { $0.role == "user" }?.content ?? ""
         func value(_ name: String) -> JSONValue? {
             switch name {

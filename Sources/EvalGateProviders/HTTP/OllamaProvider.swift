@@ -13,15 +13,12 @@ public struct OllamaProvider: Provider {
     /// The request body: messages with the system prompt first, sampling under `options`
     /// (`max_tokens` is `num_predict`), tools in OpenAI's format, which Ollama reads.
     static func body(_ request: ProviderRequest) -> JSONValue {
-        var messages: [JSONValue] = []
-        if let system = request.request.system { messages.append(["role": "system", "content": .string(system)]) }
-        messages += request.request.messages.map { ["role": .string($0.role), "content": .string($0.content)] }
         var options: [String: JSONValue] = [:]
         if let value = request.sampling.temperature { options["temperature"] = .number(value) }
         if let value = request.sampling.topP { options["top_p"] = .number(value) }
         if let value = request.sampling.seed { options["seed"] = .number(Double(value)) }
         if let value = request.sampling.maxTokens { options["num_predict"] = .number(Double(value)) }
-        var body: [String: JSONValue] = ["model": .string(request.model), "messages": .array(messages), "stream": false]
+        var body: [String: JSONValue] = ["model": .string(request.model), "messages": ChatWire.messages(request, systemFirst: true), "stream": false]
         if !options.isEmpty { body["options"] = .object(options) }
         if let tools = request.tools, !tools.isEmpty { body["tools"] = .array(tools) }
         return .object(body)
@@ -43,15 +40,7 @@ public struct OllamaProvider: Provider {
         guard let message = json["message"], case .object = message else {
             throw EndpointCaller.unexpected("no message in the answer (keys: \(OpenAIProvider.keys(json)))", answer: answer)
         }
-        var calls: [ToolCall] = []
-        if case .array(let toolCalls)? = message["tool_calls"] {
-            for call in toolCalls {
-                guard case .string(let name)? = call["function"]?["name"] else {
-                    throw EndpointCaller.unexpected("a tool call without function.name", answer: answer)
-                }
-                calls.append(ToolCall(name: name, arguments: ToolArguments.parse(call["function"]?["arguments"])))
-            }
-        }
+        let calls = try ChatWire.functionCalls(message["tool_calls"], answer: answer)
         return ModelResponse(
             text: redactor.redact(message["content"]?.stringValue ?? ""), toolCalls: calls,
             usage: TokenUsage(inputTokens: EndpointCaller.tokens(json["prompt_eval_count"]), outputTokens: EndpointCaller.tokens(json["eval_count"])),

@@ -15,10 +15,7 @@ public struct OpenAIProvider: Provider {
 
     /// The request body for one case.
     static func body(_ request: ProviderRequest) -> JSONValue {
-        var messages: [JSONValue] = []
-        if let system = request.request.system { messages.append(["role": "system", "content": .string(system)]) }
-        messages += request.request.messages.map { ["role": .string($0.role), "content": .string($0.content)] }
-        var body: [String: JSONValue] = ["model": .string(request.model), "messages": .array(messages)]
+        var body: [String: JSONValue] = ["model": .string(request.model), "messages": ChatWire.messages(request, systemFirst: true)]
         if let value = request.sampling.temperature { body["temperature"] = .number(value) }
         if let value = request.sampling.topP { body["top_p"] = .number(value) }
         if let value = request.sampling.seed { body["seed"] = .number(Double(value)) }
@@ -57,15 +54,7 @@ public struct OpenAIProvider: Provider {
             text = parts.compactMap { $0["text"]?.stringValue }.joined()
         default: break
         }
-        var calls: [ToolCall] = []
-        if case .array(let toolCalls)? = message["tool_calls"] {
-            for call in toolCalls {
-                guard case .string(let name)? = call["function"]?["name"] else {
-                    throw EndpointCaller.unexpected("a tool call without function.name", answer: answer)
-                }
-                calls.append(ToolCall(name: name, arguments: ToolArguments.parse(call["function"]?["arguments"])))
-            }
-        }
+        let calls = try ChatWire.functionCalls(message["tool_calls"], answer: answer)
         let usage = json["usage"]
         return ModelResponse(
             text: redactor.redact(text), toolCalls: calls,
@@ -76,6 +65,30 @@ public struct OpenAIProvider: Provider {
 
     static func keys(_ value: JSONValue) -> String {
         value.objectValue.map { $0.keys.sorted().joined(separator: ", ") } ?? value.typeName
+    }
+}
+
+/// The chat wire shapes OpenAI and Ollama share.
+enum ChatWire {
+    /// `[{role, content}]`, the pinned system prompt first when `systemFirst`.
+    static func messages(_ request: ProviderRequest, systemFirst: Bool) -> JSONValue {
+        var messages: [JSONValue] = []
+        if systemFirst, let system = request.request.system { messages.append(["role": "system", "content": .string(system)]) }
+        messages += request.request.messages.map { ["role": .string($0.role), "content": .string($0.content)] }
+        return .array(messages)
+    }
+
+    /// `[{function: {name, arguments}}]` as tool calls; absent means none.
+    static func functionCalls(_ value: JSONValue?, answer: EndpointCaller.Answer) throws(ProviderFailure) -> [ToolCall] {
+        guard case .array(let toolCalls)? = value else { return [] }
+        var calls: [ToolCall] = []
+        for call in toolCalls {
+            guard case .string(let name)? = call["function"]?["name"] else {
+                throw EndpointCaller.unexpected("a tool call without function.name", answer: answer)
+            }
+            calls.append(ToolCall(name: name, arguments: ToolArguments.parse(call["function"]?["arguments"])))
+        }
+        return calls
     }
 }
 
