@@ -55,6 +55,17 @@ private func score(_ evalCase: EvalCase, _ text: String) -> CaseResult {
         #expect(result.latencyMs == 30_000)
     }
 
+    @Test func toolExpectationsAddChecksAndAToolScore() {
+        var evalCase = makeCase()
+        evalCase.expectedTools = [ExpectedToolCall(name: "lookup_order", arguments: ["order_id": "NW-1"])]
+        evalCase.forbiddenTools = ["delete_account"]
+        let response = ModelResponse(text: "ok", toolCalls: [ToolCall(name: "lookup_order", arguments: ["order_id": "NW-1"]), ToolCall(name: "delete_account", arguments: [:])], latencyMs: 1)
+        let result = Scorer.score(evalCase, sample: 0, outcome: .success(response), requestID: "r")
+        #expect(result.status == .fail)
+        #expect(result.toolScore.map { abs($0 - 2.0 / 3.0) < 1e-12 } == true, "one of two calls expected: precision 1/2, recall 1")
+        #expect(result.firstReason == "forbidden tool delete_account — called once")
+    }
+
     @Test func aCaseWithNoChecksPasses() {
         #expect(score(makeCase(), "anything").status == .pass)
     }

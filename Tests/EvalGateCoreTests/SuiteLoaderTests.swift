@@ -201,6 +201,35 @@ private func messages(_ result: Result<[Suite], ValidationError>) -> [String] {
         #expect(try SuiteLoader.load([file], workingDirectory: project).map(\.kind) == [.golden])
     }
 
+    @Test func expectedAndForbiddenToolsAreReadAndCheckedAgainstThePinnedTools() throws {
+        let folder = try TemporaryDirectory()
+        try folder.write("suites/a.yaml", """
+            suite: a
+            defaults: {forbidden_tools: [delete_account]}
+            cases:
+              - id: one
+                prompt: hi
+                expected_tools: [lookup_order, {name: start_return, arguments: {order_id: NW-1}, exact: true}]
+                tools_in_order: true
+              - id: two
+                prompt: hi
+                expected_tools: [{name: lookup_ordr}]
+            """)
+        let reference = PathReference(display: "suites", url: folder.url.appendingPathComponent("suites"), location: SourceLocation(file: "c", line: 1, column: 1))
+        do {
+            _ = try SuiteLoader.load([reference], toolNames: ["lookup_order", "start_return", "delete_account"], workingDirectory: folder.url)
+            Issue.record("an unknown tool was accepted")
+        } catch {
+            #expect(error.diagnostics.map(\.description) == ["suites/a.yaml:8:5: case 'two': tool 'lookup_ordr' is not in the pinned tools file; did you mean 'lookup_order'?"])
+        }
+        try folder.write("suites/a.yaml", try folder.read("suites/a.yaml").replacingOccurrences(of: "lookup_ordr", with: "lookup_order"))
+        let suites = try SuiteLoader.load([reference], toolNames: ["lookup_order", "start_return", "delete_account"], workingDirectory: folder.url)
+        let first = suites[0].cases[0]
+        #expect(first.expectedTools == [ExpectedToolCall(name: "lookup_order"), ExpectedToolCall(name: "start_return", arguments: ["order_id": "NW-1"], exact: true)])
+        #expect(first.toolsInOrder)
+        #expect(first.forbiddenTools == ["delete_account"])
+    }
+
     @Test func anAliasBombIsRefusedInsteadOfExpanded() throws {
         var yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
         for level in 1...9 {

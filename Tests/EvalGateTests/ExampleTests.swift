@@ -1,3 +1,4 @@
+import EvalGate
 import Foundation
 import TestSupport
 import Testing
@@ -21,6 +22,18 @@ import Testing
         #expect(output.status == 0, "\(output.stdout + output.stderr)")
         #expect(output.stdout.contains("baseline 'main' = run "))
         #expect(output.stdout.contains("usefulness   100% (13/13 cases pass)"))
+    }
+
+    @Test func casesThatUseNoToolsKeepTheFingerprintsAnOlderEvalgateStored() async throws {
+        // The schema-1 fixture was promoted before cases could expect tools. Cases that still use
+        // none must hash as they did then, or every existing baseline would stop comparing.
+        let fixture = Self.repository.appendingPathComponent("Tests/Fixtures/baseline-schema-v1.sqlite").path
+        let stored = try await ProcessRunner.tool("sqlite3", [fixture, "SELECT case_fingerprint FROM results WHERE suite = 'refunds' AND case_id = 'return-window';"])
+        let folder = try copyOfExample()
+        let project = try Project.load(Project.Options(workingDirectory: folder.url))
+        let current = try #require(project.plan.cases.first { $0.qualifiedID == "refunds/return-window" })
+        #expect(current.expectedTools.isEmpty)
+        #expect(stored.stdout.trimmingCharacters(in: .newlines) == current.fingerprint)
     }
 
     @Test func theRegressedRecordingBreaksTwoGoldenCasesAndOneAdversarialCase() async throws {

@@ -154,6 +154,30 @@ import Testing
         #expect(rows.stdout == "leak-code|pass\ninterrupted|3\n", "the request in flight finished and was stored; nothing new started")
     }
 
+    @Test func wrongToolArgumentsLowerToolAccuracyAndFailTheGate() async throws {
+        let project = try ExampleProject(files: [
+            "evalgate.yaml": ExampleProject.config + "\ntools: tools.json\n",
+            "tools.json": #"[{"type": "function", "function": {"name": "lookup_order", "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]}}}]"#,
+            "suites/golden/orders.yaml": """
+                suite: orders
+                defaults: {vars: {customer_id: C-1}}
+                cases:
+                  - id: status
+                    prompt: Where is NW-1?
+                    expected_tools: [{name: lookup_order, arguments: {order_id: NW-1}}]
+                """,
+            "recordings/good.jsonl": ExampleProject.goodRecording + "\n" + #"{"suite":"orders","case":"status","text":"Shipped.","tool_calls":[{"name":"lookup_order","arguments":{"order_id":"NW-1"}}]}"#,
+            "recordings/wrong.jsonl": ExampleProject.goodRecording + "\n" + #"{"suite":"orders","case":"status","text":"Shipped.","tool_calls":[{"name":"lookup_order","arguments":"{\"order_id\": \"NW-9\"}"}]}"#,
+        ])
+        let first = try await ProcessRunner.evalgate(["gate"], in: project.url)
+        #expect(first.stdout.contains("tool calls   100% mean F1 over 1 case(s)"), "\(first.stdout)")
+        #expect(try await ProcessRunner.evalgate(["baseline", "promote"], in: project.url).status == 0)
+        let wrong = try await ProcessRunner.evalgate(["gate", "--replay", "recordings/wrong.jsonl"], in: project.url)
+        #expect(wrong.status == 1)
+        #expect(wrong.stdout.contains(#"FAIL orders/status [golden]: expected tool lookup_order(order_id: "NW-1") — called with order_id = "NW-9", expected "NW-1""#))
+        #expect(wrong.stdout.contains("tool accuracy fell from 100% to 0%, more than gate.max_tool_accuracy_drop 0%"))
+    }
+
     @Test func aRecordedRunReplaysToTheSameResults() async throws {
         let project = try ExampleProject()
         let recorded = try await ProcessRunner.evalgate(["run", "--replay", "recordings/regressed.jsonl", "--record", "out/frozen.jsonl"], in: project.url)

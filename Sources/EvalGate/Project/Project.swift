@@ -54,7 +54,7 @@ public struct Project: Sendable {
         let overrides = ConfigOverrides(values: environmentOverrides.values + options.overrides.values)
         let config = try ConfigLoader.load(
             path: options.configPath, overrides: overrides, workingDirectory: options.workingDirectory, environment: options.environment)
-        let suites = try SuiteLoader.load(config.suites, prompt: config.prompt, workingDirectory: options.workingDirectory)
+        let suites = try SuiteLoader.load(config.suites, prompt: config.prompt, toolNames: config.tools?.names, workingDirectory: options.workingDirectory)
         let plan = try Plan(suites: suites, filter: options.filter, samples: config.run.repeat, prompt: config.prompt)
         let provider = try ProviderFactory.make(config, workingDirectory: options.workingDirectory, environment: options.environment)
         return Project(

@@ -68,6 +68,15 @@ public struct Runner: Sendable {
         return started == total && done == total ? .completed : .interrupted
     }
 
+    /// Each pinned tool's parameter schema, by name: arguments that break it never match.
+    private var toolSchemas: [String: JSONValue] {
+        var schemas: [String: JSONValue] = [:]
+        for tool in config.tools?.schemas ?? [] {
+            if let name = tool["function"]?["name"]?.stringValue, let parameters = tool["function"]?["parameters"] { schemas[name] = parameters }
+        }
+        return schemas
+    }
+
     /// Whether another request may start: not stopped, not cancelled, the store still writing.
     private func mayStart() -> Bool {
         !control.isStopRequested && !Task.isCancelled && writer.failure == nil
@@ -90,6 +99,6 @@ public struct Runner: Sendable {
             outcome = .failure(error)
         }
         // Providers that do not retry made one attempt.
-        return Scorer.score(evalCase, sample: item.sample, outcome: outcome, requestID: requestID + "/1")
+        return Scorer.score(evalCase, sample: item.sample, outcome: outcome, requestID: requestID + "/1", toolSchemas: toolSchemas)
     }
 }

@@ -30,6 +30,12 @@ public struct CaseSummary: Sendable, Hashable {
     public var firstReason: String?
     /// Latency of all samples added up, in milliseconds.
     public var totalLatencyMs: Double
+    /// Tool-call F1 added up over the samples that have one, and how many do.
+    public var toolScoreSum = 0.0
+    public var toolScored = 0
+
+    /// Mean tool-call F1 over the samples that have one; nil when the case expects no tool calls.
+    public var toolScore: Double? { toolScored > 0 ? toolScoreSum / Double(toolScored) : nil }
 
     public init(
         key: CaseKey, kind: SuiteKind, fingerprint: String, samples: Int, passes: Int, failures: Int, errors: Int,
@@ -96,6 +102,11 @@ public struct ScoreBoard: Sendable, Hashable {
     public var safety = ScoreLine()
     /// Per suite, in the order first seen.
     public private(set) var suites: [SuiteScore] = []
+    /// Tool accuracy: mean tool-call F1 over the cases (golden or adversarial) that expect tool calls.
+    public var toolCases = 0
+    private var toolScoreSum = 0.0
+    /// 0…1; nil when no case expects tool calls.
+    public var toolAccuracy: Double? { toolCases > 0 ? toolScoreSum / Double(toolCases) : nil }
     /// Case × sample results counted.
     public var results = 0
     /// Results that were errors.
@@ -120,6 +131,10 @@ public struct ScoreBoard: Sendable, Hashable {
         }
         results += summary.samples
         errorResults += summary.errors
+        if let toolScore = summary.toolScore {
+            toolCases += 1
+            toolScoreSum += toolScore
+        }
         if let last = suites.indices.last, suites[last].name == summary.key.suite {
             suites[last].line.add(summary)
         } else if let index = suites.firstIndex(where: { $0.name == summary.key.suite }) {

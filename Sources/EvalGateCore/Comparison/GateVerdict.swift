@@ -66,6 +66,11 @@ public enum GateJudge {
             {
                 regressions.append("safety fell from \(percent(then)) to \(percent(now)), more than gate.max_safety_drop \(percent(policy.maxSafetyDrop))")
             }
+            if let now = comparison.matchedCurrent.toolAccuracy, let then = comparison.matchedBaseline.toolAccuracy,
+                then - now > policy.maxToolAccuracyDrop + epsilon
+            {
+                regressions.append("tool accuracy fell from \(percent(then)) to \(percent(now)), more than gate.max_tool_accuracy_drop \(percent(policy.maxToolAccuracyDrop))")
+            }
             if !comparison.changed.isEmpty {
                 notes.append("\(comparison.changed.count) case(s) changed since the baseline and were not compared")
             }

@@ -9,7 +9,7 @@ public enum ConfigLoader {
     static let promptKeys = ["system", "template"]
     static let runKeys = ["concurrency", "repeat", "timeout", "connect_timeout", "retries", "backoff", "rpm", "tpm", "max_response_mb"]
     static let baselineKeys = ["file", "name"]
-    static let gateKeys = ["max_usefulness_drop", "max_safety_drop", "min_usefulness", "min_safety", "max_error_rate"]
+    static let gateKeys = ["max_usefulness_drop", "max_safety_drop", "max_tool_accuracy_drop", "min_usefulness", "min_safety", "max_error_rate"]
     static let reportsKeys = ["dir", "formats"]
     static let priceKeys = ["input_per_mtok", "output_per_mtok"]
 
@@ -431,6 +431,7 @@ public enum ConfigLoader {
         node.checkKeys(gateKeys, in: "gate", log: &log)
         if let value = node.double("max_usefulness_drop", in: 0...1, log: &log) { gate.maxUsefulnessDrop = value }
         if let value = node.double("max_safety_drop", in: 0...1, log: &log) { gate.maxSafetyDrop = value }
+        if let value = node.double("max_tool_accuracy_drop", in: 0...1, log: &log) { gate.maxToolAccuracyDrop = value }
         if node["min_usefulness"]?.scalar?.kind == .null {
             gate.minUsefulness = nil
         } else if let value = node.double("min_usefulness", in: 0...1, log: &log) {

@@ -46,11 +46,13 @@ public struct CaseResult: Sendable, Hashable {
     public var finishedAt: Date
     /// Every attempt with its outcome, for providers that retry (empty otherwise).
     public var attempts: [AttemptRecord]
+    /// Tool-call F1 (0…1) when the case expects tool calls and got a response; else nil.
+    public var toolScore: Double?
 
     public init(
         suite: String, kind: SuiteKind, caseID: String, caseFingerprint: String, sample: Int, status: ResultStatus,
         score: Double, checks: [CheckResult], response: ModelResponse?, error: String?, requestID: String,
-        latencyMs: Double, finishedAt: Date, attempts: [AttemptRecord] = []
+        latencyMs: Double, finishedAt: Date, attempts: [AttemptRecord] = [], toolScore: Double? = nil
     ) {
         self.suite = suite
         self.kind = kind
@@ -66,6 +68,7 @@ public struct CaseResult: Sendable, Hashable {
         self.latencyMs = latencyMs
         self.finishedAt = finishedAt
         self.attempts = attempts
+        self.toolScore = toolScore
     }
 
     /// The first failed check's reason, or the error.

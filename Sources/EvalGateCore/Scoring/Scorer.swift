@@ -6,7 +6,7 @@ public enum Scorer {
     /// of the last attempt when the outcome records none.
     public static func score(
         _ evalCase: EvalCase, sample: Int, outcome: Result<ModelResponse, ProviderFailure>, requestID: String,
-        finishedAt: Date = Date()
+        toolSchemas: [String: JSONValue] = [:], finishedAt: Date = Date()
     ) -> CaseResult {
         switch outcome {
         case .failure(let failure):
@@ -16,14 +16,27 @@ public enum Scorer {
                 requestID: failure.attempts.last?.requestID ?? requestID, latencyMs: failure.latencyMs, finishedAt: finishedAt,
                 attempts: failure.attempts)
         case .success(let response):
-            let checks = self.checks(evalCase, response: response)
+            var checks = self.checks(evalCase, response: response)
+            var toolScore: Double?
+            if !evalCase.expectedTools.isEmpty {
+                let match = ToolCallMatcher.match(expected: evalCase.expectedTools, actual: response.toolCalls, ordered: evalCase.toolsInOrder, schemas: toolSchemas)
+                checks += match.checks
+                toolScore = match.f1
+            }
+            for name in evalCase.forbiddenTools {
+                let calls = response.toolCalls.filter { $0.name == name }.count
+                checks.append(
+                    calls == 0
+                        ? CheckResult(check: "forbidden_tools", passed: true, reason: "forbidden tool \(name) — not called")
+                        : CheckResult(check: "forbidden_tools", passed: false, reason: "forbidden tool \(name) — called \(calls == 1 ? "once" : "\(calls) times")"))
+            }
             let passed = checks.filter(\.passed).count
             let score = checks.isEmpty ? 1 : Double(passed) / Double(checks.count)
             return CaseResult(
                 suite: evalCase.suite, kind: evalCase.kind, caseID: evalCase.id, caseFingerprint: evalCase.fingerprint,
                 sample: sample, status: passed == checks.count ? .pass : .fail, score: score, checks: checks,
                 response: response, error: nil, requestID: response.attempts.last?.requestID ?? requestID, latencyMs: response.latencyMs,
-                finishedAt: finishedAt, attempts: response.attempts)
+                finishedAt: finishedAt, attempts: response.attempts, toolScore: toolScore)
         }
     }
 

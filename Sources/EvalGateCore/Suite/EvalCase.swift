@@ -41,6 +41,12 @@ public struct EvalCase: Sendable {
     /// No string may appear in the answer.
     public var forbiddenContains: [String]
     public var tags: [String]
+    /// Tool calls the answer must make (by name, and arguments where listed).
+    public var expectedTools: [ExpectedToolCall] = []
+    /// With `tools_in_order: true`, the expected calls must come in their listed order.
+    public var toolsInOrder = false
+    /// Tools the answer must never call.
+    public var forbiddenTools: [String] = []
     /// Matching is case-insensitive unless this is set.
     public var caseSensitive: Bool
     public var description: String?
@@ -72,7 +78,8 @@ public struct EvalCase: Sendable {
     /// `suite/id`, how cases are named in output.
     public var qualifiedID: String { "\(suite)/\(id)" }
 
-    /// The content the fingerprint covers, canonically.
+    /// The content the fingerprint covers, canonically. Keys a case does not use are left out, so
+    /// a case written before a key existed keeps its fingerprint (and stays comparable).
     public var fingerprintMaterial: JSONValue {
         let input: JSONValue
         switch self.input {
@@ -80,7 +87,7 @@ public struct EvalCase: Sendable {
         case .messages(let messages):
             input = ["messages": .array(messages.map { ["role": .string($0.role), "content": .string($0.content)] })]
         }
-        return [
+        var material: [String: JSONValue] = [
             "kind": .string(kind.rawValue),
             "input": input,
             "vars": .object(vars.mapValues(JSONValue.string)),
@@ -88,6 +95,12 @@ public struct EvalCase: Sendable {
             "forbidden_contains": .array(forbiddenContains.map(JSONValue.string)),
             "case_sensitive": .bool(caseSensitive),
         ]
+        if !expectedTools.isEmpty {
+            material["expected_tools"] = .array(expectedTools.map { ["name": .string($0.name), "arguments": .object($0.arguments), "exact": .bool($0.exact)] })
+            material["tools_in_order"] = .bool(toolsInOrder)
+        }
+        if !forbiddenTools.isEmpty { material["forbidden_tools"] = .array(forbiddenTools.map(JSONValue.string)) }
+        return .object(material)
     }
 }
 

@@ -5,9 +5,10 @@ public enum SuiteLoader {
     static let suiteKeys = ["suite", "kind", "description", "defaults", "cases"]
     static let caseKeys = [
         "id", "prompt", "messages", "vars", "expected_contains", "forbidden_contains", "tags", "case_sensitive",
-        "description",
+        "description", "expected_tools", "tools_in_order", "forbidden_tools",
     ]
-    static let defaultsKeys = ["vars", "expected_contains", "forbidden_contains", "tags", "case_sensitive"]
+    static let defaultsKeys = ["vars", "expected_contains", "forbidden_contains", "tags", "case_sensitive", "forbidden_tools"]
+    static let expectedToolKeys = ["name", "arguments", "exact"]
     static let messageKeys = ["role", "content"]
     static let suiteExtensions: Set<String> = ["yaml", "yml", "json", "jsonl"]
 
@@ -18,6 +19,7 @@ public enum SuiteLoader {
     public static func load(
         _ paths: [PathReference],
         prompt: PromptSettings? = nil,
+        toolNames: [String]? = nil,
         workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     ) throws(ValidationError) -> [Suite] {
         var log = DiagnosticLog()
@@ -31,7 +33,7 @@ public enum SuiteLoader {
         for (url, reference) in files {
             let display = DisplayPath.relative(url, to: workingDirectory)
             let kind = defaultKind(for: url, namedBy: reference)
-            guard let suite = loadFile(url, display: display, defaultKind: kind, promptVariables: promptVariables, log: &log) else { continue }
+            guard let suite = loadFile(url, display: display, defaultKind: kind, promptVariables: promptVariables, toolNames: toolNames, log: &log) else { continue }
             if let first = suiteFiles[suite.name] {
                 log.error(SourceLocation(file: display, line: 1, column: 1), "suite '\(suite.name)' is already defined in \(first); suite names must be unique")
                 continue
@@ -97,7 +99,7 @@ public enum SuiteLoader {
         return folders.contains("adversarial") ? .adversarial : .golden
     }
 
-    static func loadFile(_ url: URL, display: String, defaultKind: SuiteKind, promptVariables: [(name: String, usedIn: String)], log: inout DiagnosticLog) -> Suite? {
+    static func loadFile(_ url: URL, display: String, defaultKind: SuiteKind, promptVariables: [(name: String, usedIn: String)], toolNames: [String]?, log: inout DiagnosticLog) -> Suite? {
         let text: String
         do {
             text = try SourceFile.read(url, displayPath: display)
@@ -107,7 +109,7 @@ public enum SuiteLoader {
         }
         let fileName = url.deletingPathExtension().lastPathComponent
         if url.pathExtension.lowercased() == "jsonl" {
-            return loadJSONLines(text, display: display, name: fileName, kind: defaultKind, promptVariables: promptVariables, log: &log)
+            return loadJSONLines(text, display: display, name: fileName, kind: defaultKind, promptVariables: promptVariables, toolNames: toolNames, log: &log)
         }
         let root: SourceNode
         do {
@@ -148,7 +150,7 @@ public enum SuiteLoader {
         var cases: [EvalCase] = []
         var ids: [String: SourceLocation] = [:]
         for element in elements {
-            guard let evalCase = decodeCase(element, suite: name, kind: kind, defaults: defaults, promptVariables: promptVariables, log: &log) else { continue }
+            guard let evalCase = decodeCase(element, suite: name, kind: kind, defaults: defaults, promptVariables: promptVariables, toolNames: toolNames, log: &log) else { continue }
             if let first = ids[evalCase.id] {
                 log.error(evalCase.location, "duplicate case id '\(evalCase.id)' in suite '\(name)' (first at line \(first.line))")
                 continue
@@ -159,7 +161,7 @@ public enum SuiteLoader {
         return Suite(name: name, kind: kind, file: display, description: description, cases: cases)
     }
 
-    static func loadJSONLines(_ text: String, display: String, name: String, kind: SuiteKind, promptVariables: [(name: String, usedIn: String)], log: inout DiagnosticLog) -> Suite? {
+    static func loadJSONLines(_ text: String, display: String, name: String, kind: SuiteKind, promptVariables: [(name: String, usedIn: String)], toolNames: [String]?, log: inout DiagnosticLog) -> Suite? {
         if !isValidName(name) {
             log.error(SourceLocation(file: display, line: 1, column: 1), "the file name makes suite name '\(name)', which may use only letters, digits, '.', '-' and '_'")
             return nil
@@ -167,7 +169,7 @@ public enum SuiteLoader {
         var cases: [EvalCase] = []
         var ids: [String: SourceLocation] = [:]
         JSONSource.forEachLine(text, file: display, log: &log) { node, log in
-            guard let evalCase = decodeCase(node, suite: name, kind: kind, defaults: CaseDefaults(), promptVariables: promptVariables, log: &log) else { return }
+            guard let evalCase = decodeCase(node, suite: name, kind: kind, defaults: CaseDefaults(), promptVariables: promptVariables, toolNames: toolNames, log: &log) else { return }
             if let first = ids[evalCase.id] {
                 log.error(evalCase.location, "duplicate case id '\(evalCase.id)' in suite '\(name)' (first at line \(first.line))")
                 return
@@ -189,6 +191,7 @@ public enum SuiteLoader {
         var forbiddenContains: [String] = []
         var tags: [String] = []
         var caseSensitive: Bool?
+        var forbiddenTools: [String] = []
     }
 
     static func decodeDefaults(_ node: SourceNode?, log: inout DiagnosticLog) -> CaseDefaults {
@@ -200,12 +203,13 @@ public enum SuiteLoader {
         defaults.forbiddenContains = node.stringList("forbidden_contains", log: &log) ?? []
         defaults.tags = node.stringList("tags", log: &log) ?? []
         defaults.caseSensitive = node.bool("case_sensitive", log: &log)
+        defaults.forbiddenTools = node.stringList("forbidden_tools", log: &log) ?? []
         return defaults
     }
 
     static func decodeCase(
         _ node: SourceNode, suite: String, kind: SuiteKind, defaults: CaseDefaults,
-        promptVariables: [(name: String, usedIn: String)], log: inout DiagnosticLog
+        promptVariables: [(name: String, usedIn: String)], toolNames: [String]? = nil, log: inout DiagnosticLog
     ) -> EvalCase? {
         guard node.requireMapping("a case", log: &log) else { return nil }
         let before = log.diagnostics.count
@@ -242,6 +246,15 @@ public enum SuiteLoader {
         for tag in node.stringList("tags", log: &log) ?? [] where !tags.contains(tag) { tags.append(tag) }
         let caseSensitive = node.bool("case_sensitive", log: &log) ?? defaults.caseSensitive ?? false
         let description = node.string("description", log: &log)
+        let expectedTools = decodeExpectedTools(node["expected_tools"], log: &log)
+        let toolsInOrder = node.bool("tools_in_order", log: &log) ?? false
+        let forbiddenTools = defaults.forbiddenTools + (node.stringList("forbidden_tools", log: &log) ?? [])
+        if let known = toolNames {
+            for name in expectedTools.map(\.name) + forbiddenTools where !known.contains(name) {
+                let hint = Spelling.closest(to: name, among: known).map { "; did you mean '\($0)'?" } ?? " (pinned tools: \(known.joined(separator: ", ")))"
+                log.error(node.location, "\(what): tool '\(name)' is not in the pinned tools file\(hint)")
+            }
+        }
 
         if let input {
             checkVariables(input, vars: vars, promptVariables: promptVariables, what: what, at: node.location, log: &log)
@@ -252,8 +265,40 @@ public enum SuiteLoader {
             forbiddenContains: forbidden, tags: tags, caseSensitive: caseSensitive, description: description,
             location: node.location, fingerprint: ""
         )
+        evalCase.expectedTools = expectedTools
+        evalCase.toolsInOrder = toolsInOrder
+        evalCase.forbiddenTools = forbiddenTools
         evalCase.fingerprint = SHA256.hex(evalCase.fingerprintMaterial.canonicalText)
         return evalCase
+    }
+
+    /// `expected_tools`: each a tool name, or `{name, arguments, exact}`.
+    static func decodeExpectedTools(_ node: SourceNode?, log: inout DiagnosticLog) -> [ExpectedToolCall] {
+        guard let node else { return [] }
+        guard let elements = node.elements else {
+            log.error(node.location, "'expected_tools' must be a list of tool names or {name, arguments, exact}, found \(node.typeName)")
+            return []
+        }
+        var calls: [ExpectedToolCall] = []
+        for element in elements {
+            if let scalar = element.scalar, scalar.kind == .string {
+                calls.append(ExpectedToolCall(name: scalar.text))
+                continue
+            }
+            guard element.requireMapping("an expected tool call", log: &log) else { continue }
+            element.checkKeys(expectedToolKeys, in: "the expected tool call", log: &log)
+            guard let name = element.requiredString("name", in: "the expected tool call", log: &log) else { continue }
+            var arguments: [String: JSONValue] = [:]
+            if let argumentsNode = element["arguments"] {
+                guard case .object(let members) = argumentsNode.jsonValue else {
+                    log.error(argumentsNode.location, "'arguments' must be a mapping of argument names to values, found \(argumentsNode.typeName)")
+                    continue
+                }
+                arguments = members
+            }
+            calls.append(ExpectedToolCall(name: name, arguments: arguments, exact: element.bool("exact", log: &log) ?? false))
+        }
+        return calls
     }
 
     static func decodeMessages(_ node: SourceNode, log: inout DiagnosticLog) -> [ChatMessage]? {

@@ -61,6 +61,15 @@ public struct GateSummary: Sendable {
         lines.append("")
         lines.append(scoreLine("usefulness", scores.usefulness, baseline: comparison?.matchedBaseline.usefulness, matched: comparison?.matchedCurrent.usefulness))
         lines.append(scoreLine("safety", scores.safety, baseline: comparison?.matchedBaseline.safety, matched: comparison?.matchedCurrent.safety))
+        if let accuracy = scores.toolAccuracy {
+            var text = "  tool calls   \(GateJudge.percent(accuracy)) mean F1 over \(scores.toolCases) case(s)"
+            if let then = comparison?.matchedBaseline.toolAccuracy, let now = comparison?.matchedCurrent.toolAccuracy {
+                text += String(repeating: " ", count: max(0, 40 - text.count))
+                let points = ((now - then) * 1000).rounded() / 10
+                text += "baseline \(GateJudge.percent(then))   \(points >= 0 ? "+" : "")\(points) pts"
+            }
+            lines.append(text)
+        }
         lines.append("  errors       \(scores.errorResults) of \(scores.results) results (\(GateJudge.percent(scores.errorRate)))")
 
         if let comparison {

@@ -52,6 +52,10 @@ public enum StoreSchema {
         ALTER TABLE results ADD COLUMN attempts_json TEXT;
         ALTER TABLE results ADD COLUMN system_fingerprint TEXT;
         """,
+        // 3: the tool-call F1 of results whose case expects tool calls.
+        """
+        ALTER TABLE results ADD COLUMN tool_f1 REAL;
+        """,
     ]
 
     /// The version this evalgate writes.
