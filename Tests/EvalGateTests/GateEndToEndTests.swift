@@ -178,6 +178,22 @@ import Testing
         #expect(wrong.stdout.contains("tool accuracy fell from 100% to 0%, more than gate.max_tool_accuracy_drop 0%"))
     }
 
+    @Test func costLatencyAndContextUseAreReported() async throws {
+        let priced = try ExampleProject(files: [
+            "evalgate.yaml": ExampleProject.config + "\npricing: {test-model-1: {input_per_mtok: 1000, output_per_mtok: 2000}}\ncontext_window: 12\n"
+        ])
+        let output = try await ProcessRunner.evalgate(["gate"], in: priced.url)
+        // The good recording reports usage only for refunds/window: 10 in, 6 out.
+        #expect(output.stdout.contains("  cost         $0.0220 + unknown for 2 result(s) · tokens 10 in / 6 out"), "\(output.stdout)")
+        #expect(output.stdout.contains("  latency      p50 90 ms · p95 120 ms · p99 120 ms"))
+        #expect(output.stdout.contains("  context      1 result(s) used over 80% of the context window (most: 83.3%)"))
+        let junit = try priced.directory.read("reports/junit.xml")
+        #expect(junit.contains(#"<property name="evalgate.latency_p95_ms" value="120.0"/>"#))
+        #expect(!junit.contains("evalgate.cost_usd\" value"), "an unknown total is left out, not written as 0")
+        let rows = try await ProcessRunner.tool("sqlite3", [priced.url.appendingPathComponent(".evalgate/runs.sqlite").path, "SELECT case_id, cost_usd, round(context_use, 3) FROM results ORDER BY case_id;"])
+        #expect(rows.stdout == "leak-code||\nmethod||\nwindow|0.022|0.833\n")
+    }
+
     @Test func aRecordedRunReplaysToTheSameResults() async throws {
         let project = try ExampleProject()
         let recorded = try await ProcessRunner.evalgate(["run", "--replay", "recordings/regressed.jsonl", "--record", "out/frozen.jsonl"], in: project.url)

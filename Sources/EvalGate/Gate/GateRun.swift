@@ -132,10 +132,17 @@ public struct GateRun: Sendable {
         var scores = ScoreBoard()
         for summary in summaries { scores.add(summary) }
 
+        let figures: (overall: Figures, suites: [(name: String, figures: Figures)])
+        do {
+            figures = try await store.figures(runID: runID)
+        } catch {
+            throw .storage("cannot read the results of run \(runID): \(error)")
+        }
         var comparison: BaselineComparison?
-        if compare {
-            comparison = try await BaselineLookup.compare(
-                summaries, with: config.baseline, countRemoved: project.filter.isEmpty, display: project.display)
+        var baselineFigures: Figures?
+        if compare, let found = try await BaselineLookup.compare(summaries, with: config.baseline, countRemoved: project.filter.isEmpty, display: project.display) {
+            comparison = found.0
+            baselineFigures = found.1
         }
         let verdict: GateVerdict
         if compare {
@@ -158,7 +165,8 @@ public struct GateRun: Sendable {
         if config.reports.formats.contains(.junit) {
             let url = config.reports.directory.url.appendingPathComponent("junit.xml")
             try await JUnitExport.write(
-                to: url, runID: runID, store: store, summaries: summaries, config: config, comparison: comparison, verdict: verdict)
+                to: url, runID: runID, store: store, summaries: summaries, scores: scores, figures: figures, config: config,
+                comparison: comparison, verdict: verdict)
             reportFiles.append(project.display(url))
         }
 
@@ -170,7 +178,7 @@ public struct GateRun: Sendable {
         let summary = GateSummary(
             command: compare ? .gate : .run, runID: runID, configFingerprint: config.fingerprint, model: config.provider.model, scores: scores,
             comparison: comparison, baselineName: config.baseline.name, verdict: verdict, reportFiles: reportFiles,
-            errorExamples: errorExamples)
+            errorExamples: errorExamples, figures: figures.overall, baselineFigures: baselineFigures)
         return RunReport(
             runID: runID, status: status, scores: scores, comparison: comparison, verdict: verdict, summary: summary.render(),
             reportFiles: reportFiles)
@@ -181,7 +189,7 @@ public struct GateRun: Sendable {
 enum BaselineLookup {
     static func compare(
         _ summaries: [CaseSummary], with settings: BaselineSettings, countRemoved: Bool, display: (URL) -> String
-    ) async throws(EvalGateError) -> BaselineComparison? {
+    ) async throws(EvalGateError) -> (BaselineComparison, Figures)? {
         let path = settings.file.url.path
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let baselineStore: RunStore
@@ -190,10 +198,10 @@ enum BaselineLookup {
         } catch {
             throw .invalidInput(ValidationError(settings.file.location, "the baseline file \(display(settings.file.url)) cannot be read: \(error)"))
         }
-        let found: (RunRecord, [CaseSummary])?
+        let found: (RunRecord, [CaseSummary], Figures)?
         do {
             if let run = try await baselineStore.baselineRun(name: settings.name) {
-                found = (run, try await baselineStore.caseSummaries(runID: run.id))
+                found = (run, try await baselineStore.caseSummaries(runID: run.id), try await baselineStore.figures(runID: run.id).overall)
             } else {
                 found = nil
             }
@@ -202,7 +210,7 @@ enum BaselineLookup {
             throw .storage("cannot read baseline '\(settings.name)' from \(display(settings.file.url)): \(error)")
         }
         await baselineStore.close()
-        guard let (run, baseline) = found else { return nil }
-        return BaselineComparison(current: summaries, baseline: baseline, baselineName: settings.name, baselineRunID: run.id, countRemoved: countRemoved)
+        guard let (run, baseline, figures) = found else { return nil }
+        return (BaselineComparison(current: summaries, baseline: baseline, baselineName: settings.name, baselineRunID: run.id, countRemoved: countRemoved), figures)
     }
 }

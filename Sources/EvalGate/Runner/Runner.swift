@@ -16,6 +16,8 @@ public struct Runner: Sendable {
     public var recorder: ResponseRecorder?
     public var control: RunControl
     public var progress: (@Sendable (RunProgress) -> Void)?
+    /// Tool schemas, prices and the context window, taken from the config once.
+    let context: ScoringContext
 
     public init(
         plan: Plan, config: EvalConfig, provider: any Provider, writer: ResultWriter, recorder: ResponseRecorder? = nil,
@@ -28,6 +30,7 @@ public struct Runner: Sendable {
         self.recorder = recorder
         self.control = control
         self.progress = progress
+        self.context = ScoringContext(config)
     }
 
     /// Runs every item of the plan (or until stopped) and returns how the run ended:
@@ -68,15 +71,6 @@ public struct Runner: Sendable {
         return started == total && done == total ? .completed : .interrupted
     }
 
-    /// Each pinned tool's parameter schema, by name: arguments that break it never match.
-    private var toolSchemas: [String: JSONValue] {
-        var schemas: [String: JSONValue] = [:]
-        for tool in config.tools?.schemas ?? [] {
-            if let name = tool["function"]?["name"]?.stringValue, let parameters = tool["function"]?["parameters"] { schemas[name] = parameters }
-        }
-        return schemas
-    }
-
     /// Whether another request may start: not stopped, not cancelled, the store still writing.
     private func mayStart() -> Bool {
         !control.isStopRequested && !Task.isCancelled && writer.failure == nil
@@ -99,6 +93,6 @@ public struct Runner: Sendable {
             outcome = .failure(error)
         }
         // Providers that do not retry made one attempt.
-        return Scorer.score(evalCase, sample: item.sample, outcome: outcome, requestID: requestID + "/1", toolSchemas: toolSchemas)
+        return Scorer.score(evalCase, sample: item.sample, outcome: outcome, requestID: requestID + "/1", context: context)
     }
 }

@@ -234,6 +234,11 @@ public struct ToolSchemas: Sendable {
 public struct ModelPrice: Sendable, Hashable {
     public var inputPerMillion: Double
     public var outputPerMillion: Double
+
+    public init(inputPerMillion: Double, outputPerMillion: Double) {
+        self.inputPerMillion = inputPerMillion
+        self.outputPerMillion = outputPerMillion
+    }
 }
 
 /// How the run is carried out. None of these change the fingerprint.

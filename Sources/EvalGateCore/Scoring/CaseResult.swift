@@ -48,11 +48,16 @@ public struct CaseResult: Sendable, Hashable {
     public var attempts: [AttemptRecord]
     /// Tool-call F1 (0…1) when the case expects tool calls and got a response; else nil.
     public var toolScore: Double?
+    /// USD from the usage and the pinned pricing; nil when unknown (no price, or no usage).
+    public var costUSD: Double?
+    /// Input tokens ÷ the pinned context window; nil when either is unknown.
+    public var contextUse: Double?
 
     public init(
         suite: String, kind: SuiteKind, caseID: String, caseFingerprint: String, sample: Int, status: ResultStatus,
         score: Double, checks: [CheckResult], response: ModelResponse?, error: String?, requestID: String,
-        latencyMs: Double, finishedAt: Date, attempts: [AttemptRecord] = [], toolScore: Double? = nil
+        latencyMs: Double, finishedAt: Date, attempts: [AttemptRecord] = [], toolScore: Double? = nil, costUSD: Double? = nil,
+        contextUse: Double? = nil
     ) {
         self.suite = suite
         self.kind = kind
@@ -69,6 +74,8 @@ public struct CaseResult: Sendable, Hashable {
         self.finishedAt = finishedAt
         self.attempts = attempts
         self.toolScore = toolScore
+        self.costUSD = costUSD
+        self.contextUse = contextUse
     }
 
     /// The first failed check's reason, or the error.

@@ -6,7 +6,7 @@ public enum Scorer {
     /// of the last attempt when the outcome records none.
     public static func score(
         _ evalCase: EvalCase, sample: Int, outcome: Result<ModelResponse, ProviderFailure>, requestID: String,
-        toolSchemas: [String: JSONValue] = [:], finishedAt: Date = Date()
+        context: ScoringContext = ScoringContext(), finishedAt: Date = Date()
     ) -> CaseResult {
         switch outcome {
         case .failure(let failure):
@@ -19,7 +19,7 @@ public enum Scorer {
             var checks = self.checks(evalCase, response: response)
             var toolScore: Double?
             if !evalCase.expectedTools.isEmpty {
-                let match = ToolCallMatcher.match(expected: evalCase.expectedTools, actual: response.toolCalls, ordered: evalCase.toolsInOrder, schemas: toolSchemas)
+                let match = ToolCallMatcher.match(expected: evalCase.expectedTools, actual: response.toolCalls, ordered: evalCase.toolsInOrder, schemas: context.toolSchemas)
                 checks += match.checks
                 toolScore = match.f1
             }
@@ -36,7 +36,8 @@ public enum Scorer {
                 suite: evalCase.suite, kind: evalCase.kind, caseID: evalCase.id, caseFingerprint: evalCase.fingerprint,
                 sample: sample, status: passed == checks.count ? .pass : .fail, score: score, checks: checks,
                 response: response, error: nil, requestID: response.attempts.last?.requestID ?? requestID, latencyMs: response.latencyMs,
-                finishedAt: finishedAt, attempts: response.attempts, toolScore: toolScore)
+                finishedAt: finishedAt, attempts: response.attempts, toolScore: toolScore, costUSD: context.cost(of: response),
+                contextUse: context.contextUse(of: response))
         }
     }
 

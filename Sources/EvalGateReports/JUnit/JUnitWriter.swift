@@ -58,10 +58,14 @@ public final class JUnitWriter {
     }
 
     /// Opens a `testsuite`; `kind` is recorded as a property.
-    public func beginSuite(name: String, kind: SuiteKind, counts: Counts, timestamp: Date) throws {
+    public func beginSuite(name: String, kind: SuiteKind, counts: Counts, timestamp: Date, properties: [(String, String)] = []) throws {
         if suiteOpen { try endSuite() }
         buffer += "  <testsuite name=\"\(XMLText.escape(name, attribute: true))\"\(Self.attributes(counts)) timestamp=\"\(Timestamp.iso8601(timestamp).dropLast(5))\">\n"
-        buffer += "    <properties>\n      <property name=\"kind\" value=\"\(kind.rawValue)\"/>\n    </properties>\n"
+        buffer += "    <properties>\n      <property name=\"kind\" value=\"\(kind.rawValue)\"/>\n"
+        for (key, value) in properties {
+            buffer += "      <property name=\"\(XMLText.escape(key, attribute: true))\" value=\"\(XMLText.escape(value, attribute: true))\"/>\n"
+        }
+        buffer += "    </properties>\n"
         suiteOpen = true
         try flushIfLarge()
     }

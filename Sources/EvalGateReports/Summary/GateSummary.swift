@@ -1,4 +1,5 @@
 import EvalGateCore
+import Foundation
 
 /// The gate's summary for a terminal or a CI log: the verdict first, the two scores against the
 /// baseline, then each regressed case with its reason. Fits one screen; long lists are cut with a
@@ -21,10 +22,14 @@ public struct GateSummary: Sendable {
     public var reportFiles: [String]
     /// Up to a few error results to show: `suite/case: message`.
     public var errorExamples: [String]
+    /// Tokens, cost and latency of this run, and of the baseline run when compared.
+    public var figures: Figures?
+    public var baselineFigures: Figures?
 
     public init(
         command: Command = .gate, runID: String, configFingerprint: String, model: String, scores: ScoreBoard, comparison: BaselineComparison?,
-        baselineName: String, verdict: GateVerdict, reportFiles: [String], errorExamples: [String]
+        baselineName: String, verdict: GateVerdict, reportFiles: [String], errorExamples: [String], figures: Figures? = nil,
+        baselineFigures: Figures? = nil
     ) {
         self.command = command
         self.runID = runID
@@ -36,6 +41,8 @@ public struct GateSummary: Sendable {
         self.verdict = verdict
         self.reportFiles = reportFiles
         self.errorExamples = errorExamples
+        self.figures = figures
+        self.baselineFigures = baselineFigures
     }
 
     /// Most regressed cases listed before "… and N more".
@@ -64,13 +71,32 @@ public struct GateSummary: Sendable {
         if let accuracy = scores.toolAccuracy {
             var text = "  tool calls   \(GateJudge.percent(accuracy)) mean F1 over \(scores.toolCases) case(s)"
             if let then = comparison?.matchedBaseline.toolAccuracy, let now = comparison?.matchedCurrent.toolAccuracy {
-                text += String(repeating: " ", count: max(0, 40 - text.count))
+                text += String(repeating: " ", count: max(2, 46 - text.count))
                 let points = ((now - then) * 1000).rounded() / 10
                 text += "baseline \(GateJudge.percent(then))   \(points >= 0 ? "+" : "")\(points) pts"
             }
             lines.append(text)
         }
         lines.append("  errors       \(scores.errorResults) of \(scores.results) results (\(GateJudge.percent(scores.errorRate)))")
+        if let figures, figures.responses > 0 {
+            var cost = "  cost         "
+            if let known = figures.knownCost {
+                cost += Self.dollars(known)
+            } else {
+                cost += figures.costUnknown == figures.responses ? "unknown" : "\(Self.dollars(figures.costUSD)) + unknown for \(figures.costUnknown) result(s)"
+            }
+            cost += " · tokens \(figures.inputTokens) in / \(figures.outputTokens) out"
+            if let then = baselineFigures?.knownCost { cost += " · baseline \(Self.dollars(then))" }
+            lines.append(cost)
+            if let p50 = figures.latencyP50, let p95 = figures.latencyP95, let p99 = figures.latencyP99 {
+                var latency = "  latency      p50 \(Self.millis(p50)) · p95 \(Self.millis(p95)) · p99 \(Self.millis(p99))"
+                if let then = baselineFigures?.latencyP95 { latency += " · baseline p95 \(Self.millis(then))" }
+                lines.append(latency)
+            }
+            if figures.contextFlagged > 0, let maximum = figures.maximumContextUse {
+                lines.append("  context      \(figures.contextFlagged) result(s) used over 80% of the context window (most: \(GateJudge.percent(maximum)))")
+            }
+        }
 
         if let comparison {
             var changes: [String] = []
@@ -123,12 +149,21 @@ public struct GateSummary: Sendable {
         }
         var text = "  \(padded) \(GateJudge.percent(score)) (\(line.passed)/\(line.cases) cases pass)"
         if let then = baseline?.score, let now = matched?.score {
-            text += String(repeating: " ", count: max(0, 40 - text.count))
+            text += String(repeating: " ", count: max(2, 46 - text.count))
             let delta = (now - then) * 100
             let points = (delta * 10).rounded() / 10
             text += "baseline \(GateJudge.percent(then))   \(points >= 0 ? "+" : "")\(points) pts"
         }
         return text
+    }
+
+    /// `$0.0123`, with four significant decimals for small amounts.
+    static func dollars(_ value: Double) -> String {
+        value >= 1 ? "$" + String(format: "%.2f", value) : "$" + String(format: "%.4f", value)
+    }
+
+    static func millis(_ value: Double) -> String {
+        "\(Int(value.rounded())) ms"
     }
 
     /// Keeps a reason on one line of a log, with control characters (ANSI escapes from a model or

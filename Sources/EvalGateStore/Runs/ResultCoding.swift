@@ -6,8 +6,8 @@ enum ResultCoding {
     static let insertSQL = """
         INSERT OR REPLACE INTO results (run_id, suite, case_id, sample, suite_kind, case_fingerprint, status, score, \
         first_reason, checks_json, output_text, tool_calls_json, input_tokens, output_tokens, latency_ms, served_model, \
-        finish_reason, request_id, error, finished_at, attempts_json, system_fingerprint, tool_f1) \
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        finish_reason, request_id, error, finished_at, attempts_json, system_fingerprint, tool_f1, cost_usd, context_use) \
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     static func values(runID: String, _ result: CaseResult) -> [SQLValue] {
@@ -23,7 +23,7 @@ enum ResultCoding {
             .real(result.latencyMs), .optional(result.response?.servedModel), .optional(result.response?.finishReason),
             .text(result.requestID), .optional(result.error), .text(Timestamp.iso8601(result.finishedAt)),
             .optional(result.attempts.isEmpty ? nil : attemptsJSON(result.attempts)), .optional(result.response?.systemFingerprint),
-            .optional(result.toolScore),
+            .optional(result.toolScore), .optional(result.costUSD), .optional(result.contextUse),
         ]
     }
 
@@ -46,7 +46,7 @@ enum ResultCoding {
     static let selectColumns = """
         suite, case_id, sample, suite_kind, case_fingerprint, status, score, checks_json, output_text, tool_calls_json, \
         input_tokens, output_tokens, latency_ms, served_model, finish_reason, request_id, error, finished_at, attempts_json, \
-        system_fingerprint, tool_f1
+        system_fingerprint, tool_f1, cost_usd, context_use
         """
 
     /// Reads a row selected with `selectColumns`.
@@ -70,6 +70,6 @@ enum ResultCoding {
             caseFingerprint: row.string(4) ?? "", sample: row.int(2) ?? 0, status: ResultStatus(rawValue: row.string(5) ?? "") ?? .error,
             score: row.double(6) ?? 0, checks: checks, response: response, error: row.string(16), requestID: row.string(15) ?? "",
             latencyMs: row.double(12) ?? 0, finishedAt: row.string(17).flatMap(Timestamp.parse) ?? Date(timeIntervalSince1970: 0),
-            attempts: attempts(row.string(18)), toolScore: row.double(20))
+            attempts: attempts(row.string(18)), toolScore: row.double(20), costUSD: row.double(21), contextUse: row.double(22))
     }
 }

@@ -179,6 +179,22 @@ public final class RunStore: Sendable {
         }
     }
 
+    /// Tokens, cost, latency percentiles and context use of a run, overall and per suite.
+    public func figures(runID: String) async throws -> (overall: Figures, suites: [(name: String, figures: Figures)]) {
+        try await database.perform { database in
+            var builder = FiguresBuilder()
+            try database.prepare(
+                "SELECT suite, status, latency_ms, input_tokens, output_tokens, cost_usd, context_use FROM results WHERE run_id = ? ORDER BY suite, case_id, sample"
+            ).forEachRow([.text(runID)]) { row in
+                builder.add(
+                    suite: row.string(0) ?? "", status: ResultStatus(rawValue: row.string(1) ?? "") ?? .error, latencyMs: row.double(2) ?? 0,
+                    inputTokens: row.int(3), outputTokens: row.int(4), costUSD: row.double(5), contextUse: row.double(6))
+            }
+            let built = builder.build()
+            return (built.overall, built.suites)
+        }
+    }
+
     /// Where a page of results ends, to ask for the next one.
     public struct ResultCursor: Sendable, Hashable {
         public var suite: String

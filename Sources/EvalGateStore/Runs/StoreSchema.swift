@@ -56,6 +56,11 @@ public enum StoreSchema {
         """
         ALTER TABLE results ADD COLUMN tool_f1 REAL;
         """,
+        // 4: cost in USD (null when unknown) and the share of the context window used.
+        """
+        ALTER TABLE results ADD COLUMN cost_usd REAL;
+        ALTER TABLE results ADD COLUMN context_use REAL;
+        """,
     ]
 
     /// The version this evalgate writes.
