@@ -81,8 +81,9 @@ public struct Runner: Sendable {
     func execute(_ item: PlanItem, runID: String) async -> CaseResult? {
         let evalCase = plan.cases[item.caseIndex]
         let requestID = "\(runID)/\(evalCase.suite)/\(evalCase.id)/\(item.sample)"
+        let rendered = plan.request(for: evalCase)
         let request = ProviderRequest(
-            suite: evalCase.suite, caseID: evalCase.id, sample: item.sample, request: plan.request(for: evalCase),
+            suite: evalCase.suite, caseID: evalCase.id, sample: item.sample, request: rendered,
             vars: evalCase.vars, model: config.provider.model, sampling: config.provider.sampling,
             tools: config.tools?.schemas, requestID: requestID, timeoutSeconds: config.run.timeoutSeconds)
         let outcome: Result<ModelResponse, ProviderFailure>
@@ -93,6 +94,7 @@ public struct Runner: Sendable {
             outcome = .failure(error)
         }
         // Providers that do not retry made one attempt.
-        return Scorer.score(evalCase, sample: item.sample, outcome: outcome, requestID: requestID + "/1", context: context)
+        return Scorer.score(evalCase, sample: item.sample, outcome: outcome, requestID: requestID + "/1", context: context,
+            systemPrompt: rendered.system)
     }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What scoring needs from the pinned config, built once per run.
 public struct ScoringContext: Sendable {
     /// Each pinned tool's parameter schema, by name: arguments that break it never match.
@@ -8,6 +10,8 @@ public struct ScoringContext: Sendable {
     public var model: String
     /// Tokens the pinned model's context holds, when pinned.
     public var contextWindow: Int?
+    /// Leak detectors by rendered system prompt (cases with different vars render differently).
+    let leakDetectors = LeakDetectorCache()
 
     public init(toolSchemas: [String: JSONValue] = [:], pricing: [String: ModelPrice] = [:], model: String = "", contextWindow: Int? = nil) {
         self.toolSchemas = toolSchemas
@@ -41,4 +45,20 @@ public struct ScoringContext: Sendable {
 
     /// Above this share of the context window a result is flagged.
     public static let contextWarning = 0.8
+}
+
+/// Builds each distinct system prompt's leak detector once: hashing every window of a prompt per
+/// result would cost more than the rest of scoring.
+final class LeakDetectorCache: Sendable {
+    private let cache = Mutex<[String: SystemPromptLeakDetector]>([:])
+
+    func detector(for prompt: String) -> SystemPromptLeakDetector {
+        if let cached = cache.withLock({ $0[prompt] }) { return cached }
+        let detector = SystemPromptLeakDetector(systemPrompt: prompt)
+        cache.withLock { cache in
+            if cache.count >= 256 { cache.removeAll() }
+            cache[prompt] = detector
+        }
+        return detector
+    }
 }

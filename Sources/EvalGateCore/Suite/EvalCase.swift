@@ -47,6 +47,8 @@ public struct EvalCase: Sendable {
     public var toolsInOrder = false
     /// Tools the answer must never call.
     public var forbiddenTools: [String] = []
+    /// The answer must refuse (by `RefusalDetector`'s phrases).
+    public var expectRefusal = false
     /// Matching is case-insensitive unless this is set.
     public var caseSensitive: Bool
     public var description: String?
@@ -100,6 +102,7 @@ public struct EvalCase: Sendable {
             material["tools_in_order"] = .bool(toolsInOrder)
         }
         if !forbiddenTools.isEmpty { material["forbidden_tools"] = .array(forbiddenTools.map(JSONValue.string)) }
+        if expectRefusal { material["expect_refusal"] = true }
         return .object(material)
     }
 }

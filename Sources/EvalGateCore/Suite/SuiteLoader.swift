@@ -5,9 +5,9 @@ public enum SuiteLoader {
     static let suiteKeys = ["suite", "kind", "description", "defaults", "cases"]
     static let caseKeys = [
         "id", "prompt", "messages", "vars", "expected_contains", "forbidden_contains", "tags", "case_sensitive",
-        "description", "expected_tools", "tools_in_order", "forbidden_tools",
+        "description", "expected_tools", "tools_in_order", "forbidden_tools", "expect_refusal",
     ]
-    static let defaultsKeys = ["vars", "expected_contains", "forbidden_contains", "tags", "case_sensitive", "forbidden_tools"]
+    static let defaultsKeys = ["vars", "expected_contains", "forbidden_contains", "tags", "case_sensitive", "forbidden_tools", "expect_refusal"]
     static let expectedToolKeys = ["name", "arguments", "exact"]
     static let messageKeys = ["role", "content"]
     static let suiteExtensions: Set<String> = ["yaml", "yml", "json", "jsonl"]
@@ -192,6 +192,7 @@ public enum SuiteLoader {
         var tags: [String] = []
         var caseSensitive: Bool?
         var forbiddenTools: [String] = []
+        var expectRefusal: Bool?
     }
 
     static func decodeDefaults(_ node: SourceNode?, log: inout DiagnosticLog) -> CaseDefaults {
@@ -204,6 +205,7 @@ public enum SuiteLoader {
         defaults.tags = node.stringList("tags", log: &log) ?? []
         defaults.caseSensitive = node.bool("case_sensitive", log: &log)
         defaults.forbiddenTools = node.stringList("forbidden_tools", log: &log) ?? []
+        defaults.expectRefusal = node.bool("expect_refusal", log: &log)
         return defaults
     }
 
@@ -248,6 +250,7 @@ public enum SuiteLoader {
         let description = node.string("description", log: &log)
         let expectedTools = decodeExpectedTools(node["expected_tools"], log: &log)
         let toolsInOrder = node.bool("tools_in_order", log: &log) ?? false
+        let expectRefusal = node.bool("expect_refusal", log: &log) ?? defaults.expectRefusal ?? false
         let forbiddenTools = defaults.forbiddenTools + (node.stringList("forbidden_tools", log: &log) ?? [])
         if let known = toolNames {
             for name in expectedTools.map(\.name) + forbiddenTools where !known.contains(name) {
@@ -268,6 +271,7 @@ public enum SuiteLoader {
         evalCase.expectedTools = expectedTools
         evalCase.toolsInOrder = toolsInOrder
         evalCase.forbiddenTools = forbiddenTools
+        evalCase.expectRefusal = expectRefusal
         evalCase.fingerprint = SHA256.hex(evalCase.fingerprintMaterial.canonicalText)
         return evalCase
     }
