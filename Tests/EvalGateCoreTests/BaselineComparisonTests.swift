@@ -119,3 +119,29 @@ private func board(_ summaries: [CaseSummary]) -> ScoreBoard {
         #expect(verdict.reasons.contains { $0.contains("results are errors") })
     }
 }
+
+@Suite struct StatisticsTests {
+    /// Reference values: Wilson score intervals at 95% (z = 1.959964), as tabulated by Newcombe (1998).
+    @Test(arguments: [
+        (0, 10, 0.0000, 0.2775),
+        (5, 10, 0.2366, 0.7634),
+        (10, 10, 0.7225, 1.0000),
+        (81, 263, 0.2553, 0.3662),
+        (1, 29, 0.0061, 0.1718),
+    ])
+    func wilsonIntervalsMatchPublishedValues(_ successes: Int, _ trials: Int, _ low: Double, _ high: Double) throws {
+        let interval = try #require(Statistics.wilson(successes: successes, trials: trials))
+        #expect(abs(interval.lowerBound - low) < 0.00005)
+        #expect(abs(interval.upperBound - high) < 0.00005)
+    }
+
+    @Test func noTrialsHaveNoInterval() {
+        #expect(Statistics.wilson(successes: 0, trials: 0) == nil)
+    }
+
+    @Test func aCaseIsFlakyWhenSomeSamplesPassAndSomeFail() {
+        #expect(summary("a", "1", passes: 2, failures: 1).isFlaky)
+        #expect(!summary("a", "1", passes: 3).isFlaky)
+        #expect(!summary("a", "1", passes: 2, errors: 1).isFlaky, "an error is not a failure")
+    }
+}

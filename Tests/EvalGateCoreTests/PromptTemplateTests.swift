@@ -34,3 +34,24 @@ import Testing
         #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }
+
+@Suite struct PlanTests {
+    @Test func aCaseWithItsOwnRepeatGetsThatManySamples() throws {
+        func makeCase(_ id: String, repeat count: Int?) -> EvalCase {
+            var evalCase = EvalCase(
+                id: id, suite: "s", kind: .golden, input: .prompt("p"), vars: [:], expectedContains: [], forbiddenContains: [], tags: [],
+                caseSensitive: false, description: nil, location: SourceLocation(file: "f", line: 1, column: 1), fingerprint: id)
+            evalCase.repeatCount = count
+            return evalCase
+        }
+        let suite = Suite(name: "s", kind: .golden, file: "f", description: nil, cases: [makeCase("a", repeat: nil), makeCase("b", repeat: 3), makeCase("c", repeat: nil)])
+        let prompt = PromptSettings(system: nil, systemFile: nil, template: "{{prompt}}", templateLocation: SourceLocation(file: "f", line: 1, column: 1))
+        let plan = try Plan(suites: [suite], samples: 2, prompt: prompt)
+        #expect(plan.count == 7)
+        let labels = (0..<plan.count).map { index -> String in
+            let item = plan.item(at: index)
+            return plan.cases[item.caseIndex].id + String(item.sample)
+        }
+        #expect(labels == ["a0", "a1", "b0", "b1", "b2", "c0", "c1"])
+    }
+}

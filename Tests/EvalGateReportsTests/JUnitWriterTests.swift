@@ -49,7 +49,7 @@ private func writeReport(_ folder: TemporaryDirectory) throws -> URL {
         ])
         #expect(xpath.stdout.trimmingCharacters(in: .newlines) == "3|expected \"30 days\" — not found|HTTP 503 <html>|0|s<&>")
         let xml = try String(contentsOf: url, encoding: .utf8)
-        #expect(xml.contains("1 of 2 samples passed"))
+        #expect(xml.contains("1 of 2 samples with a response passed (Wilson 95% interval 9.5%–90.5%)"))
         #expect(xml.contains("request id: req-bad"))
     }
 

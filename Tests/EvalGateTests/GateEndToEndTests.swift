@@ -194,6 +194,24 @@ import Testing
         #expect(rows.stdout == "leak-code||\nmethod||\nwindow|0.022|0.833\n")
     }
 
+    @Test func aCaseRepeatedThreeTimesThatFailsOnceIsListedAsFlaky() async throws {
+        let project = try ExampleProject(files: [
+            "suites/golden/refunds.yaml": ExampleProject.golden.replacingOccurrences(of: "expected_contains: [\"30 days\"]", with: "expected_contains: [\"30 days\"]\n    repeat: 3"),
+            "recordings/good.jsonl": ExampleProject.goodRecording + """
+
+                {"suite":"refunds","case":"window","sample":1,"text":"You have two weeks."}
+                {"suite":"refunds","case":"window","sample":2,"text":"30 days from delivery."}
+                """,
+        ])
+        let validate = try await ProcessRunner.evalgate(["validate"], in: project.url)
+        #expect(validate.stdout.contains("plan: 3 cases, 5 requests"))
+        let output = try await ProcessRunner.evalgate(["gate"], in: project.url)
+        #expect(output.stdout.contains("FLAKY refunds/window [golden]: 2/3 samples pass (Wilson 95%: 20.8%–93.9%)"), "\(output.stdout)")
+        #expect(output.stdout.contains("usefulness   83.3% (1/2 cases pass)"), "the case's pass rate is 2/3, averaged with 1/1")
+        let junit = try project.directory.read("reports/junit.xml")
+        #expect(junit.contains("2 of 3 samples with a response passed (Wilson 95% interval 20.8%–93.9%)"))
+    }
+
     @Test func aRecordedRunReplaysToTheSameResults() async throws {
         let project = try ExampleProject()
         let recorded = try await ProcessRunner.evalgate(["run", "--replay", "recordings/regressed.jsonl", "--record", "out/frozen.jsonl"], in: project.url)

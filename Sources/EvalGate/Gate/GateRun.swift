@@ -175,10 +175,11 @@ public struct GateRun: Sendable {
             errorExamples = (try? await store.results(runID: runID, status: .error, limit: 5))?
                 .map { "\($0.suite)/\($0.caseID) sample \($0.sample): \($0.error ?? "error") [request \($0.requestID)]" } ?? []
         }
-        let summary = GateSummary(
+        var summary = GateSummary(
             command: compare ? .gate : .run, runID: runID, configFingerprint: config.fingerprint, model: config.provider.model, scores: scores,
             comparison: comparison, baselineName: config.baseline.name, verdict: verdict, reportFiles: reportFiles,
             errorExamples: errorExamples, figures: figures.overall, baselineFigures: baselineFigures)
+        summary.flaky = summaries.filter(\.isFlaky)
         return RunReport(
             runID: runID, status: status, scores: scores, comparison: comparison, verdict: verdict, summary: summary.render(),
             reportFiles: reportFiles)

@@ -58,6 +58,12 @@ public struct CaseSummary: Sendable, Hashable {
         return failures > 0 ? .fail : .pass
     }
 
+    /// Passed some samples and failed others (errors aside): the model is not consistent here.
+    public var isFlaky: Bool { passes > 0 && failures > 0 }
+
+    /// The Wilson 95% interval of the pass rate, over the samples that got a response.
+    public var passRateInterval: ClosedRange<Double>? { Statistics.wilson(successes: passes, trials: samples - errors) }
+
     /// Passing samples out of those that got a response; nil when none did.
     public var passRate: Double? {
         let scored = samples - errors

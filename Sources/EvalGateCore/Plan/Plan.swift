@@ -28,13 +28,16 @@ public struct PlanItem: Sendable, Hashable {
     public var sample: Int
 }
 
-/// The work of a run: the selected cases, each run `samples` times.
+/// The work of a run: the selected cases, each run `samples` times (or its own `repeat`).
 ///
 /// Requests are rendered when they are sent (`request(for:)`), not held here, so a plan of
 /// 100,000 cases costs the cases and nothing more.
 public struct Plan: Sendable {
     public let cases: [EvalCase]
+    /// The run's samples per case; a case with its own `repeat` uses that instead.
     public let samples: Int
+    /// `starts[i]` is the index of case i's first item; the last element is the total.
+    private let starts: [Int]
     public let prompt: PromptSettings
     private let systemTemplate: PromptTemplate?
     private let userTemplate: PromptTemplate
@@ -57,17 +60,30 @@ public struct Plan: Sendable {
         }
         self.cases = selected
         self.samples = samples
+        var starts = [0]
+        starts.reserveCapacity(selected.count + 1)
+        for evalCase in selected { starts.append(starts[starts.count - 1] + (evalCase.repeatCount ?? samples)) }
+        self.starts = starts
         self.prompt = prompt
         self.systemTemplate = prompt.system.flatMap { try? PromptTemplate($0) }
         self.userTemplate = (try? PromptTemplate(prompt.template)) ?? PromptTemplate.promptOnly
     }
 
-    /// The number of requests: cases × samples.
-    public var count: Int { cases.count * samples }
+    /// The number of requests: the sum of every case's samples.
+    public var count: Int { starts[starts.count - 1] }
+
+    /// Samples case `index` runs.
+    public func samples(ofCase index: Int) -> Int { starts[index + 1] - starts[index] }
 
     /// Item `index` of the plan (0 ..< count): every sample of the first case, then the next case, …
     public func item(at index: Int) -> PlanItem {
-        PlanItem(caseIndex: index / samples, sample: index % samples)
+        // Binary search for the last case starting at or before `index`.
+        var low = 0, high = cases.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if starts[middle] <= index { low = middle } else { high = middle - 1 }
+        }
+        return PlanItem(caseIndex: low, sample: index - starts[low])
     }
 
     /// The request for a case: the system prompt and the conversation, placeholders filled.

@@ -49,6 +49,8 @@ public struct EvalCase: Sendable {
     public var forbiddenTools: [String] = []
     /// The answer must refuse (by `RefusalDetector`'s phrases).
     public var expectRefusal = false
+    /// Samples of this case, overriding `run.repeat`.
+    public var repeatCount: Int?
     /// Matching is case-insensitive unless this is set.
     public var caseSensitive: Bool
     public var description: String?
@@ -115,4 +117,12 @@ public struct Suite: Sendable {
     public var file: String
     public var description: String?
     public var cases: [EvalCase]
+
+    public init(name: String, kind: SuiteKind, file: String, description: String?, cases: [EvalCase]) {
+        self.name = name
+        self.kind = kind
+        self.file = file
+        self.description = description
+        self.cases = cases
+    }
 }

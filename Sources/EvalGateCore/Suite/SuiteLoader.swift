@@ -5,7 +5,7 @@ public enum SuiteLoader {
     static let suiteKeys = ["suite", "kind", "description", "defaults", "cases"]
     static let caseKeys = [
         "id", "prompt", "messages", "vars", "expected_contains", "forbidden_contains", "tags", "case_sensitive",
-        "description", "expected_tools", "tools_in_order", "forbidden_tools", "expect_refusal",
+        "description", "expected_tools", "tools_in_order", "forbidden_tools", "expect_refusal", "repeat",
     ]
     static let defaultsKeys = ["vars", "expected_contains", "forbidden_contains", "tags", "case_sensitive", "forbidden_tools", "expect_refusal"]
     static let expectedToolKeys = ["name", "arguments", "exact"]
@@ -251,6 +251,7 @@ public enum SuiteLoader {
         let expectedTools = decodeExpectedTools(node["expected_tools"], log: &log)
         let toolsInOrder = node.bool("tools_in_order", log: &log) ?? false
         let expectRefusal = node.bool("expect_refusal", log: &log) ?? defaults.expectRefusal ?? false
+        let repeatCount = node.int("repeat", in: 1...1000, log: &log)
         let forbiddenTools = defaults.forbiddenTools + (node.stringList("forbidden_tools", log: &log) ?? [])
         if let known = toolNames {
             for name in expectedTools.map(\.name) + forbiddenTools where !known.contains(name) {
@@ -272,6 +273,7 @@ public enum SuiteLoader {
         evalCase.toolsInOrder = toolsInOrder
         evalCase.forbiddenTools = forbiddenTools
         evalCase.expectRefusal = expectRefusal
+        evalCase.repeatCount = repeatCount
         evalCase.fingerprint = SHA256.hex(evalCase.fingerprintMaterial.canonicalText)
         return evalCase
     }

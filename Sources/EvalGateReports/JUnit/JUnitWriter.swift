@@ -80,7 +80,7 @@ public final class JUnitWriter {
         if !failed.isEmpty {
             let message = failed[0].firstReason ?? "failed"
             buffer += ">\n      <failure message=\"\(XMLText.escape(message, attribute: true))\" type=\"\(failed[0].kind == .adversarial ? "unsafe" : "not_useful")\">"
-            buffer += XMLText.escape(Self.failureText(failed, of: samples.count))
+            buffer += XMLText.escape(Self.failureText(failed, of: samples))
             buffer += "</failure>\n"
             if !errored.isEmpty { buffer += "      <system-err>\(XMLText.escape(Self.errorText(errored)))</system-err>\n" }
             buffer += "    </testcase>\n"
@@ -97,8 +97,18 @@ public final class JUnitWriter {
     }
 
     /// The failure body: for each failing sample, its failed checks and an excerpt of the output.
-    static func failureText(_ failed: [CaseResult], of total: Int) -> String {
-        var text = total > 1 ? "\(total - failed.count) of \(total) samples passed\n" : ""
+    static func failureText(_ failed: [CaseResult], of samples: [CaseResult]) -> String {
+        var text = ""
+        let total = samples.count
+        if total > 1 {
+            let passed = samples.filter { $0.status == .pass }.count
+            let scored = samples.filter { $0.status != .error }.count
+            text = "\(passed) of \(scored) samples with a response passed"
+            if let interval = Statistics.wilson(successes: passed, trials: scored) {
+                text += " (Wilson 95% interval \(GateJudge.percent(interval.lowerBound))–\(GateJudge.percent(interval.upperBound)))"
+            }
+            text += "\n"
+        }
         for result in failed {
             if total > 1 { text += "sample \(result.sample):\n" }
             for check in result.checks where !check.passed { text += "- \(check.reason)\n" }

@@ -25,6 +25,8 @@ public struct GateSummary: Sendable {
     /// Tokens, cost and latency of this run, and of the baseline run when compared.
     public var figures: Figures?
     public var baselineFigures: Figures?
+    /// Cases that passed some samples and failed others.
+    public var flaky: [CaseSummary] = []
 
     public init(
         command: Command = .gate, runID: String, configFingerprint: String, model: String, scores: ScoreBoard, comparison: BaselineComparison?,
@@ -130,6 +132,18 @@ public struct GateSummary: Sendable {
             if scores.errorResults > errorExamples.count {
                 lines.append("  … and \(scores.errorResults - errorExamples.count) more")
             }
+        }
+        if !flaky.isEmpty {
+            lines.append("")
+            lines.append("Flaky cases (\(flaky.count)): passed some samples, failed others")
+            for summary in flaky.prefix(Self.listLimit) {
+                var line = "  FLAKY \(summary.key) [\(summary.kind.rawValue)]: \(summary.passes)/\(summary.samples - summary.errors) samples pass"
+                if let interval = summary.passRateInterval {
+                    line += " (Wilson 95%: \(GateJudge.percent(interval.lowerBound))–\(GateJudge.percent(interval.upperBound)))"
+                }
+                lines.append(line)
+            }
+            if flaky.count > Self.listLimit { lines.append("  … and \(flaky.count - Self.listLimit) more") }
         }
         for note in verdict.notes {
             lines.append("")
