@@ -38,6 +38,30 @@ import Testing
         server.stop()
     }
 
+    @Test func theBudgetStopsNewRequestsOnceItWouldBeSpent() async throws {
+        let heavy = #"{"choices": [{"message": {"content": "ok"}}], "usage": {"prompt_tokens": 900, "completion_tokens": 100}}"#
+        let server = try LoopbackServer { _ in .json(heavy) }
+        let folder = try project(cases: 10, concurrency: 1, server: server, extra: "    \n")
+        try folder.write("evalgate.yaml", try folder.read("evalgate.yaml").replacingOccurrences(of: "retries: 1,", with: "retries: 1, budget: {max_tokens: 2500},"))
+        let output = try await ProcessRunner.evalgate(["gate"], in: folder.url)
+        #expect(output.status == 3, "\(output.stdout)\(output.stderr)")
+        #expect(output.stdout.contains("the spending cap (run.budget) was reached after 2 of 10 requests (spent 2000 tokens); nothing more was started"))
+        #expect(server.statistics.requests == 2, "no request may start once the next could pass the cap")
+        let run = try await ProcessRunner.tool("sqlite3", [folder.url.appendingPathComponent(".evalgate/runs.sqlite").path, "SELECT status FROM runs;"])
+        #expect(run.stdout == "budget_exceeded\n")
+        server.stop()
+    }
+
+    @Test func aDollarCapNeedsAPriceForThePinnedModel() async throws {
+        let server = try LoopbackServer { _ in .json(Self.answer) }
+        let folder = try project(cases: 1, concurrency: 1, server: server)
+        try folder.write("evalgate.yaml", try folder.read("evalgate.yaml").replacingOccurrences(of: "retries: 1,", with: "retries: 1, budget: {max_usd: 5},"))
+        let output = try await ProcessRunner.evalgate(["validate"], in: folder.url)
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("run.budget.max_usd needs a price for model 'm-live' in 'pricing'"))
+        server.stop()
+    }
+
     @Test func requestIDsAndAttemptsAreStoredWithEachResult() async throws {
         let server = try LoopbackServer { request in
             request.header("x-request-id")?.hasSuffix("/1") == true ? .json("{}", status: 500) : .json(Self.answer)

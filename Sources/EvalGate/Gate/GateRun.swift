@@ -144,7 +144,7 @@ public struct GateRun: Sendable {
             comparison = found.0
             baselineFigures = found.1
         }
-        let verdict: GateVerdict
+        var verdict: GateVerdict
         if compare {
             verdict = GateJudge.judge(
                 scores: scores, comparison: comparison, policy: config.gate, runStatus: status,
@@ -161,6 +161,12 @@ public struct GateRun: Sendable {
             verdict = judged
         }
 
+        if status == .budgetExceeded, let index = verdict.reasons.firstIndex(where: { $0.hasPrefix("the spending cap") }) {
+            let spent = figures.overall
+            var detail = "after \(spent.results) of \(project.plan.count) requests (spent \(spent.inputTokens + spent.outputTokens) tokens"
+            if spent.costUnknown == 0 { detail += ", $" + String(format: "%.4f", spent.costUSD) }
+            verdict.reasons[index] = "the spending cap (run.budget) was reached \(detail)); nothing more was started"
+        }
         var reportFiles: [String] = []
         if config.reports.formats.contains(.junit) {
             let url = config.reports.directory.url.appendingPathComponent("junit.xml")

@@ -34,17 +34,28 @@ public struct Runner: Sendable {
     }
 
     /// Runs every item of the plan (or until stopped) and returns how the run ended:
-    /// `completed`, `interrupted` (stopped or cancelled), or `failed` (results could not be stored).
+    /// `completed`, `interrupted` (stopped or cancelled), `budget_exceeded` (the spending cap was
+    /// reached), or `failed` (results could not be stored).
     public func run(runID: String) async -> RunStatus {
         let concurrency = max(1, config.run.concurrency)
         let total = plan.count
         var done = 0, errors = 0, failures = 0
         var started = 0
         var recordFailure = false
+        var spending = Spending(budget: config.run.budget)
+        var budgetReached = false
+        func mayStartNext() -> Bool {
+            guard mayStart() else { return false }
+            if spending.wouldReachCap(inFlight: started - done) {
+                budgetReached = true
+                return false
+            }
+            return true
+        }
 
         await withTaskGroup(of: CaseResult?.self) { group in
             // Plain counters only: the window is `started - done` requests wide.
-            while started < min(concurrency, total) && mayStart() {
+            while started < min(concurrency, total) && mayStartNext() {
                 let item = plan.item(at: started)
                 group.addTask { await execute(item, runID: runID) }
                 started += 1
@@ -56,11 +67,12 @@ public struct Runner: Sendable {
                         do { try recorder.record(result) } catch { recordFailure = true }
                     }
                     done += 1
+                    spending.add(result)
                     if result.status == .error { errors += 1 }
                     if result.status == .fail { failures += 1 }
                     progress?(RunProgress(done: done, total: total, errors: errors, failures: failures))
                 }
-                if started < total && mayStart() {
+                if started < total && mayStartNext() {
                     let item = plan.item(at: started)
                     group.addTask { await execute(item, runID: runID) }
                     started += 1
@@ -68,7 +80,8 @@ public struct Runner: Sendable {
             }
         }
         if writer.failure != nil || recordFailure { return .failed }
-        return started == total && done == total ? .completed : .interrupted
+        if started == total && done == total { return .completed }
+        return budgetReached ? .budgetExceeded : .interrupted
     }
 
     /// Whether another request may start: not stopped, not cancelled, the store still writing.
@@ -96,5 +109,40 @@ public struct Runner: Sendable {
         // Providers that do not retry made one attempt.
         return Scorer.score(evalCase, sample: item.sample, outcome: outcome, requestID: requestID + "/1", context: context,
             systemPrompt: rendered.system)
+    }
+}
+
+/// What a run has spent against its cap, and what the requests in flight are likely to add.
+struct Spending {
+    let budget: Budget?
+    private(set) var usd = 0.0
+    private(set) var tokens = 0
+    private var responses = 0
+
+    init(budget: Budget?) {
+        self.budget = budget
+    }
+
+    mutating func add(_ result: CaseResult) {
+        guard let response = result.response else { return }
+        responses += 1
+        usd += result.costUSD ?? 0
+        tokens += (response.usage.inputTokens ?? 0) + (response.usage.outputTokens ?? 0)
+    }
+
+    /// True when what was spent, plus `inFlight` more requests at the mean seen so far, reaches
+    /// the cap: starting another request could spend past it.
+    func wouldReachCap(inFlight: Int) -> Bool {
+        guard let budget else { return false }
+        let expected = Double(inFlight + 1)
+        if let cap = budget.maximumUSD {
+            let mean = responses > 0 ? usd / Double(responses) : 0
+            if usd >= cap || usd + mean * expected > cap { return true }
+        }
+        if let cap = budget.maximumTokens {
+            let mean = responses > 0 ? Double(tokens) / Double(responses) : 0
+            if tokens >= cap || Double(tokens) + mean * expected > Double(cap) { return true }
+        }
+        return false
     }
 }

@@ -4,6 +4,8 @@ public enum RunStatus: String, Sendable, Hashable, CaseIterable {
     case completed
     case interrupted
     case failed
+    /// The spending cap was reached: nothing new started and the run stopped short.
+    case budgetExceeded = "budget_exceeded"
 }
 
 /// The gate's judgement: data, not an error. The command turns it into an exit code.
@@ -87,7 +89,9 @@ public enum GateJudge {
             regressions.append("safety \(percent(score)) is below gate.min_safety \(percent(floor))")
         }
 
-        if runStatus != .completed {
+        if runStatus == .budgetExceeded {
+            incomplete.append("the spending cap (run.budget) was reached before every case ran")
+        } else if runStatus != .completed {
             incomplete.append("the run did not complete (status \(runStatus.rawValue))")
         }
         if scores.errorRate > policy.maxErrorRate + epsilon {

@@ -7,7 +7,7 @@ public enum ConfigLoader {
         "baseline", "gate", "reports",
     ]
     static let promptKeys = ["system", "template"]
-    static let runKeys = ["concurrency", "repeat", "timeout", "connect_timeout", "retries", "backoff", "rpm", "tpm", "max_response_mb"]
+    static let runKeys = ["concurrency", "repeat", "timeout", "connect_timeout", "retries", "backoff", "rpm", "tpm", "max_response_mb", "budget"]
     static let baselineKeys = ["file", "name"]
     static let gateKeys = ["max_usefulness_drop", "max_safety_drop", "max_tool_accuracy_drop", "min_usefulness", "min_safety", "max_error_rate"]
     static let reportsKeys = ["dir", "formats"]
@@ -48,6 +48,11 @@ public enum ConfigLoader {
         let gate = decodeGate(root, log: &log)
         let reports = decodeReports(root, context: context, log: &log)
 
+        if let cap = run.budget, cap.maximumUSD != nil, let model = provider?.settings.model, pricing[model] == nil {
+            log.error(
+                root["run"]?["budget"]?.location ?? root.location,
+                "run.budget.max_usd needs a price for model '\(model)' in 'pricing'; without one no cost is known and the cap could not hold")
+        }
         try log.throwIfAny()
         guard let provider, let prompt, let store, let baseline, let reports else {
             throw ValidationError(log.diagnostics)
@@ -381,6 +386,14 @@ public enum ConfigLoader {
         if let value = node.double("rpm", in: 0.01...10_000_000, log: &log) { run.requestsPerMinute = value }
         if let value = node.int("tpm", in: 1...1_000_000_000, log: &log) { run.tokensPerMinute = value }
         if let value = node.double("max_response_mb", in: 0.001...1024, log: &log) { run.maximumResponseBytes = Int(value * 1_048_576) }
+        if let budget = node["budget"], budget.requireMapping("'budget'", log: &log) {
+            budget.checkKeys(["max_usd", "max_tokens"], in: "budget", log: &log)
+            let cap = Budget(maximumUSD: budget.double("max_usd", in: 0...1_000_000, log: &log), maximumTokens: budget.int("max_tokens", in: 1...Int(Int32.max) * 1000, log: &log))
+            if cap.maximumUSD == nil && cap.maximumTokens == nil && budget["max_usd"] == nil && budget["max_tokens"] == nil {
+                log.error(budget.location, "'budget' needs 'max_usd', 'max_tokens' or both")
+            }
+            run.budget = cap
+        }
         if let backoff = node["backoff"], backoff.requireMapping("'backoff'", log: &log) {
             backoff.checkKeys(["base", "cap"], in: "backoff", log: &log)
             if let value = backoff.double("base", in: 0...3600, log: &log) { run.backoffBaseSeconds = value }

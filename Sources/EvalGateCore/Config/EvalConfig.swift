@@ -43,6 +43,7 @@ public struct EvalConfig: Sendable {
                 "retries": .number(Double(run.retries)),
                 "rpm": run.requestsPerMinute.map(JSONValue.number) ?? .null,
                 "tpm": run.tokensPerMinute.map { .number(Double($0)) } ?? .null,
+                "budget": run.budget.map { ["max_usd": $0.maximumUSD.map(JSONValue.number) ?? .null, "max_tokens": $0.maximumTokens.map { .number(Double($0)) } ?? .null] } ?? .null,
             ],
             "gate": gate.jsonValue,
             "context_window": contextWindow.map { .number(Double($0)) } ?? .null,
@@ -264,6 +265,22 @@ public struct RunSettings: Sendable {
     public var tokensPerMinute: Int?
     /// Bytes of response body accepted from an HTTP endpoint. Default 16 MiB.
     public var maximumResponseBytes: Int = 16 * 1024 * 1024
+    /// The spending cap, when set.
+    public var budget: Budget?
+}
+
+/// A cap on what a run may spend. Once what was spent plus what is in flight reaches it, nothing
+/// new starts; the requests in flight finish and the run ends `budget_exceeded`.
+public struct Budget: Sendable, Hashable {
+    /// USD; needs a price for the pinned model.
+    public var maximumUSD: Double?
+    /// Input plus output tokens, as reported.
+    public var maximumTokens: Int?
+
+    public init(maximumUSD: Double? = nil, maximumTokens: Int? = nil) {
+        self.maximumUSD = maximumUSD
+        self.maximumTokens = maximumTokens
+    }
 }
 
 /// Where the baseline lives and under which name.

@@ -61,6 +61,27 @@ public enum StoreSchema {
         ALTER TABLE results ADD COLUMN cost_usd REAL;
         ALTER TABLE results ADD COLUMN context_use REAL;
         """,
+        // 5: a run can end with its budget spent. SQLite cannot change a CHECK constraint in
+        // place, so the table is rebuilt (with foreign keys off, see `migrate`).
+        """
+        CREATE TABLE runs_new (
+            id                 TEXT PRIMARY KEY,
+            started_at         TEXT NOT NULL,
+            ended_at           TEXT,
+            status             TEXT NOT NULL CHECK (status IN ('running', 'completed', 'interrupted', 'failed', 'budget_exceeded')),
+            config_fingerprint TEXT NOT NULL,
+            config_json        TEXT NOT NULL,
+            provider           TEXT NOT NULL,
+            model              TEXT NOT NULL,
+            git_commit         TEXT,
+            evalgate_version   TEXT NOT NULL,
+            planned            INTEGER NOT NULL,
+            filter_json        TEXT
+        );
+        INSERT INTO runs_new SELECT * FROM runs;
+        DROP TABLE runs;
+        ALTER TABLE runs_new RENAME TO runs;
+        """,
     ]
 
     /// The version this evalgate writes.
@@ -73,12 +94,21 @@ public enum StoreSchema {
         let version = try database.integer("PRAGMA user_version")
         try refuseNewer(version, path: database.path)
         guard version < currentVersion else { return }
+        // Rebuilding a table would otherwise cascade-delete its children: foreign keys stay off
+        // for the migration (the pragma has no effect inside a transaction) and are checked before
+        // the commit instead.
+        try database.execute("PRAGMA foreign_keys = OFF")
+        defer { try? database.execute("PRAGMA foreign_keys = ON") }
         try database.writeTransaction {
             // Re-read under the write lock: another process may have migrated meanwhile.
             let locked = try database.integer("PRAGMA user_version")
             try refuseNewer(locked, path: database.path)
             for index in locked..<currentVersion {
                 try database.execute(migrations[index])
+            }
+            let broken = try database.integer("SELECT COUNT(*) FROM pragma_foreign_key_check")
+            if broken > 0 {
+                throw StoreError(code: 19, message: "migration left \(broken) rows without their run; nothing was changed", path: database.path)
             }
             try database.execute("PRAGMA user_version = \(currentVersion)")
         }
