@@ -17,11 +17,14 @@ public struct CheckResult: Sendable, Hashable {
     public var passed: Bool
     /// "expected '30 days' — not found", "forbidden 'I don't know' — found at offset 12".
     public var reason: String
+    /// How much the check counts in the case's score (1 unless an assertion says otherwise).
+    public var weight: Double
 
-    public init(check: String, passed: Bool, reason: String) {
+    public init(check: String, passed: Bool, reason: String, weight: Double = 1) {
         self.check = check
         self.passed = passed
         self.reason = reason
+        self.weight = weight
     }
 }
 

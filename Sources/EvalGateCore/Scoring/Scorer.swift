@@ -31,8 +31,12 @@ public enum Scorer {
                         : CheckResult(check: "forbidden_tools", passed: false, reason: "forbidden tool \(name) — called \(calls == 1 ? "once" : "\(calls) times")"))
             }
             checks += safetyChecks(evalCase, response: response, systemPrompt: systemPrompt, context: context)
+            checks += evalCase.assertions.map { $0.evaluate(response, caseSensitive: evalCase.caseSensitive, systemPrompt: systemPrompt, context: context) }
             let passed = checks.filter(\.passed).count
-            let score = checks.isEmpty ? 1 : Double(passed) / Double(checks.count)
+            // Partial credit by weight: an assertion may count more (or less) than other checks.
+            let totalWeight = checks.reduce(0) { $0 + $1.weight }
+            let passedWeight = checks.filter(\.passed).reduce(0) { $0 + $1.weight }
+            let score = totalWeight > 0 ? passedWeight / totalWeight : 1
             return CaseResult(
                 suite: evalCase.suite, kind: evalCase.kind, caseID: evalCase.id, caseFingerprint: evalCase.fingerprint,
                 sample: sample, status: passed == checks.count ? .pass : .fail, score: score, checks: checks,

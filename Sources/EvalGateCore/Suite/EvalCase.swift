@@ -51,6 +51,8 @@ public struct EvalCase: Sendable {
     public var expectRefusal = false
     /// Samples of this case, overriding `run.repeat`.
     public var repeatCount: Int?
+    /// The `assert:` entries (the suite's defaults first).
+    public var assertions: [Assertion] = []
     /// Matching is case-insensitive unless this is set.
     public var caseSensitive: Bool
     public var description: String?
@@ -105,6 +107,7 @@ public struct EvalCase: Sendable {
         }
         if !forbiddenTools.isEmpty { material["forbidden_tools"] = .array(forbiddenTools.map(JSONValue.string)) }
         if expectRefusal { material["expect_refusal"] = true }
+        if !assertions.isEmpty { material["assert"] = .array(assertions.map(\.fingerprintMaterial)) }
         return .object(material)
     }
 }

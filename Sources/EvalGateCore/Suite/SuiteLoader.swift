@@ -5,9 +5,9 @@ public enum SuiteLoader {
     static let suiteKeys = ["suite", "kind", "description", "defaults", "cases"]
     static let caseKeys = [
         "id", "prompt", "messages", "vars", "expected_contains", "forbidden_contains", "tags", "case_sensitive",
-        "description", "expected_tools", "tools_in_order", "forbidden_tools", "expect_refusal", "repeat",
+        "description", "expected_tools", "tools_in_order", "forbidden_tools", "expect_refusal", "repeat", "assert",
     ]
-    static let defaultsKeys = ["vars", "expected_contains", "forbidden_contains", "tags", "case_sensitive", "forbidden_tools", "expect_refusal"]
+    static let defaultsKeys = ["vars", "expected_contains", "forbidden_contains", "tags", "case_sensitive", "forbidden_tools", "expect_refusal", "assert"]
     static let expectedToolKeys = ["name", "arguments", "exact"]
     static let messageKeys = ["role", "content"]
     static let suiteExtensions: Set<String> = ["yaml", "yml", "json", "jsonl"]
@@ -193,6 +193,7 @@ public enum SuiteLoader {
         var caseSensitive: Bool?
         var forbiddenTools: [String] = []
         var expectRefusal: Bool?
+        var assertions: [Assertion] = []
     }
 
     static func decodeDefaults(_ node: SourceNode?, log: inout DiagnosticLog) -> CaseDefaults {
@@ -206,6 +207,7 @@ public enum SuiteLoader {
         defaults.caseSensitive = node.bool("case_sensitive", log: &log)
         defaults.forbiddenTools = node.stringList("forbidden_tools", log: &log) ?? []
         defaults.expectRefusal = node.bool("expect_refusal", log: &log)
+        defaults.assertions = AssertionLoader.decode(node["assert"], log: &log)
         return defaults
     }
 
@@ -252,6 +254,7 @@ public enum SuiteLoader {
         let toolsInOrder = node.bool("tools_in_order", log: &log) ?? false
         let expectRefusal = node.bool("expect_refusal", log: &log) ?? defaults.expectRefusal ?? false
         let repeatCount = node.int("repeat", in: 1...1000, log: &log)
+        let assertions = defaults.assertions + AssertionLoader.decode(node["assert"], log: &log)
         let forbiddenTools = defaults.forbiddenTools + (node.stringList("forbidden_tools", log: &log) ?? [])
         if let known = toolNames {
             for name in expectedTools.map(\.name) + forbiddenTools where !known.contains(name) {
@@ -274,6 +277,7 @@ public enum SuiteLoader {
         evalCase.forbiddenTools = forbiddenTools
         evalCase.expectRefusal = expectRefusal
         evalCase.repeatCount = repeatCount
+        evalCase.assertions = assertions
         evalCase.fingerprint = SHA256.hex(evalCase.fingerprintMaterial.canonicalText)
         return evalCase
     }

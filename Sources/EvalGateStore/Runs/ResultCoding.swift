@@ -11,7 +11,11 @@ enum ResultCoding {
         """
 
     static func values(runID: String, _ result: CaseResult) -> [SQLValue] {
-        let checks = JSONValue.array(result.checks.map { ["check": .string($0.check), "passed": .bool($0.passed), "reason": .string($0.reason)] })
+        let checks = JSONValue.array(result.checks.map { check in
+            var members: [String: JSONValue] = ["check": .string(check.check), "passed": .bool(check.passed), "reason": .string(check.reason)]
+            if check.weight != 1 { members["weight"] = .number(check.weight) }
+            return .object(members)
+        })
         let toolCalls = result.response.map { response in
             JSONValue.array(response.toolCalls.map { ["name": .string($0.name), "arguments": $0.arguments] }).canonicalText
         }
@@ -54,7 +58,7 @@ enum ResultCoding {
         let checks = (try? JSONSource.value(row.string(7) ?? "[]"))?.arrayValue?.map { value in
             CheckResult(
                 check: value["check"]?.stringValue ?? "", passed: value["passed"] == .bool(true),
-                reason: value["reason"]?.stringValue ?? "")
+                reason: value["reason"]?.stringValue ?? "", weight: value["weight"]?.numberValue ?? 1)
         } ?? []
         var response: ModelResponse?
         if let text = row.string(8) {
