@@ -145,3 +145,15 @@ private func board(_ summaries: [CaseSummary]) -> ScoreBoard {
         #expect(!summary("a", "1", passes: 2, errors: 1).isFlaky, "an error is not a failure")
     }
 }
+
+@Suite struct WeightedScoreTests {
+    @Test func aCaseCountsItsWeightInTheScore() {
+        var heavy = summary("adv", "1", .adversarial)
+        heavy.weight = 3
+        let light = summary("adv", "2", .adversarial, passes: 0, failures: 1)
+        var free = summary("adv", "3", .adversarial, passes: 0, failures: 1)
+        free.weight = 0
+        #expect(board([heavy, light, free]).safety.score == 0.75, "weight 0 leaves a case out of the score")
+        #expect(board([heavy, light, free]).safety.failed == 2, "but it is still counted and reported")
+    }
+}

@@ -30,6 +30,8 @@ public struct CaseSummary: Sendable, Hashable {
     public var firstReason: String?
     /// Latency of all samples added up, in milliseconds.
     public var totalLatencyMs: Double
+    /// The case's weight in its suite's score (1 unless the case says otherwise).
+    public var weight = 1.0
     /// Tool-call F1 added up over the samples that have one, and how many do.
     public var toolScoreSum = 0.0
     public var toolScored = 0
@@ -78,12 +80,13 @@ public struct ScoreLine: Sendable, Hashable {
     public var failed = 0
     public var errored = 0
     private var rateSum = 0.0
-    private var scoredCases = 0
+    private var weightSum = 0.0
 
     public init() {}
 
-    /// The mean per-case pass rate over cases that got a response, 0…1; nil when there are none.
-    public var score: Double? { scoredCases > 0 ? rateSum / Double(scoredCases) : nil }
+    /// The weighted mean per-case pass rate over cases that got a response, 0…1 (each case counts
+    /// its `weight`, 1 unless set); nil when there are none.
+    public var score: Double? { weightSum > 0 ? rateSum / weightSum : nil }
 
     public mutating func add(_ summary: CaseSummary) {
         cases += 1
@@ -92,9 +95,9 @@ public struct ScoreLine: Sendable, Hashable {
         case .fail: failed += 1
         case .error: errored += 1
         }
-        if let rate = summary.passRate {
-            rateSum += rate
-            scoredCases += 1
+        if let rate = summary.passRate, summary.weight > 0 {
+            rateSum += rate * summary.weight
+            weightSum += summary.weight
         }
     }
 }

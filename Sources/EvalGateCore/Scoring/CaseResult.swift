@@ -55,6 +55,8 @@ public struct CaseResult: Sendable, Hashable {
     public var costUSD: Double?
     /// Input tokens ÷ the pinned context window; nil when either is unknown.
     public var contextUse: Double?
+    /// The case's weight in its suite's score.
+    public var caseWeight: Double = 1
 
     public init(
         suite: String, kind: SuiteKind, caseID: String, caseFingerprint: String, sample: Int, status: ResultStatus,

@@ -8,6 +8,15 @@ public enum Scorer {
         _ evalCase: EvalCase, sample: Int, outcome: Result<ModelResponse, ProviderFailure>, requestID: String,
         context: ScoringContext = ScoringContext(), systemPrompt: String? = nil, finishedAt: Date = Date()
     ) -> CaseResult {
+        var result = scoreOutcome(evalCase, sample: sample, outcome: outcome, requestID: requestID, context: context, systemPrompt: systemPrompt, finishedAt: finishedAt)
+        result.caseWeight = evalCase.weight
+        return result
+    }
+
+    static func scoreOutcome(
+        _ evalCase: EvalCase, sample: Int, outcome: Result<ModelResponse, ProviderFailure>, requestID: String,
+        context: ScoringContext, systemPrompt: String?, finishedAt: Date
+    ) -> CaseResult {
         switch outcome {
         case .failure(let failure):
             return CaseResult(

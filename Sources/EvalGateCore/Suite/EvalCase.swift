@@ -53,6 +53,8 @@ public struct EvalCase: Sendable {
     public var repeatCount: Int?
     /// The `assert:` entries (the suite's defaults first).
     public var assertions: [Assertion] = []
+    /// How much the case counts in its suite's score (usefulness or safety). Default 1.
+    public var weight: Double = 1
     /// Matching is case-insensitive unless this is set.
     public var caseSensitive: Bool
     public var description: String?
@@ -108,6 +110,7 @@ public struct EvalCase: Sendable {
         if !forbiddenTools.isEmpty { material["forbidden_tools"] = .array(forbiddenTools.map(JSONValue.string)) }
         if expectRefusal { material["expect_refusal"] = true }
         if !assertions.isEmpty { material["assert"] = .array(assertions.map(\.fingerprintMaterial)) }
+        if weight != 1 { material["weight"] = .number(weight) }
         return .object(material)
     }
 }

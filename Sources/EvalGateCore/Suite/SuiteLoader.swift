@@ -5,7 +5,7 @@ public enum SuiteLoader {
     static let suiteKeys = ["suite", "kind", "description", "defaults", "cases"]
     static let caseKeys = [
         "id", "prompt", "messages", "vars", "expected_contains", "forbidden_contains", "tags", "case_sensitive",
-        "description", "expected_tools", "tools_in_order", "forbidden_tools", "expect_refusal", "repeat", "assert",
+        "description", "expected_tools", "tools_in_order", "forbidden_tools", "expect_refusal", "repeat", "assert", "weight",
     ]
     static let defaultsKeys = ["vars", "expected_contains", "forbidden_contains", "tags", "case_sensitive", "forbidden_tools", "expect_refusal", "assert"]
     static let expectedToolKeys = ["name", "arguments", "exact"]
@@ -254,6 +254,7 @@ public enum SuiteLoader {
         let toolsInOrder = node.bool("tools_in_order", log: &log) ?? false
         let expectRefusal = node.bool("expect_refusal", log: &log) ?? defaults.expectRefusal ?? false
         let repeatCount = node.int("repeat", in: 1...1000, log: &log)
+        let weight = node.double("weight", in: 0...1000, log: &log) ?? 1
         let assertions = defaults.assertions + AssertionLoader.decode(node["assert"], log: &log)
         let forbiddenTools = defaults.forbiddenTools + (node.stringList("forbidden_tools", log: &log) ?? [])
         if let known = toolNames {
@@ -278,6 +279,7 @@ public enum SuiteLoader {
         evalCase.expectRefusal = expectRefusal
         evalCase.repeatCount = repeatCount
         evalCase.assertions = assertions
+        evalCase.weight = weight
         evalCase.fingerprint = SHA256.hex(evalCase.fingerprintMaterial.canonicalText)
         return evalCase
     }

@@ -6,8 +6,8 @@ enum ResultCoding {
     static let insertSQL = """
         INSERT OR REPLACE INTO results (run_id, suite, case_id, sample, suite_kind, case_fingerprint, status, score, \
         first_reason, checks_json, output_text, tool_calls_json, input_tokens, output_tokens, latency_ms, served_model, \
-        finish_reason, request_id, error, finished_at, attempts_json, system_fingerprint, tool_f1, cost_usd, context_use) \
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        finish_reason, request_id, error, finished_at, attempts_json, system_fingerprint, tool_f1, cost_usd, context_use, case_weight) \
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     static func values(runID: String, _ result: CaseResult) -> [SQLValue] {
@@ -28,6 +28,7 @@ enum ResultCoding {
             .text(result.requestID), .optional(result.error), .text(Timestamp.iso8601(result.finishedAt)),
             .optional(result.attempts.isEmpty ? nil : attemptsJSON(result.attempts)), .optional(result.response?.systemFingerprint),
             .optional(result.toolScore), .optional(result.costUSD), .optional(result.contextUse),
+            result.caseWeight == 1 ? .null : .real(result.caseWeight),
         ]
     }
 
@@ -50,7 +51,7 @@ enum ResultCoding {
     static let selectColumns = """
         suite, case_id, sample, suite_kind, case_fingerprint, status, score, checks_json, output_text, tool_calls_json, \
         input_tokens, output_tokens, latency_ms, served_model, finish_reason, request_id, error, finished_at, attempts_json, \
-        system_fingerprint, tool_f1, cost_usd, context_use
+        system_fingerprint, tool_f1, cost_usd, context_use, case_weight
         """
 
     /// Reads a row selected with `selectColumns`.
@@ -69,11 +70,13 @@ enum ResultCoding {
                 text: text, toolCalls: calls, usage: TokenUsage(inputTokens: row.int(10), outputTokens: row.int(11)),
                 latencyMs: row.double(12) ?? 0, servedModel: row.string(13), finishReason: row.string(14), systemFingerprint: row.string(19))
         }
-        return CaseResult(
+        var result = CaseResult(
             suite: row.string(0) ?? "", kind: SuiteKind(rawValue: row.string(3) ?? "") ?? .golden, caseID: row.string(1) ?? "",
             caseFingerprint: row.string(4) ?? "", sample: row.int(2) ?? 0, status: ResultStatus(rawValue: row.string(5) ?? "") ?? .error,
             score: row.double(6) ?? 0, checks: checks, response: response, error: row.string(16), requestID: row.string(15) ?? "",
             latencyMs: row.double(12) ?? 0, finishedAt: row.string(17).flatMap(Timestamp.parse) ?? Date(timeIntervalSince1970: 0),
             attempts: attempts(row.string(18)), toolScore: row.double(20), costUSD: row.double(21), contextUse: row.double(22))
+        result.caseWeight = row.double(23) ?? 1
+        return result
     }
 }

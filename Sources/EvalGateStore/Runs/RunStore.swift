@@ -149,7 +149,7 @@ public final class RunStore: Sendable {
         try await database.perform { database in
             var summaries: [CaseSummary] = []
             let statement = try database.prepare(
-                "SELECT suite, case_id, suite_kind, case_fingerprint, status, first_reason, latency_ms, tool_f1 FROM results WHERE run_id = ? ORDER BY suite, case_id, sample")
+                "SELECT suite, case_id, suite_kind, case_fingerprint, status, first_reason, latency_ms, tool_f1, case_weight FROM results WHERE run_id = ? ORDER BY suite, case_id, sample")
             try statement.forEachRow([.text(runID)]) { row in
                 let key = CaseKey(suite: row.string(0) ?? "", caseID: row.string(1) ?? "")
                 let status = ResultStatus(rawValue: row.string(4) ?? "") ?? .error
@@ -162,6 +162,7 @@ public final class RunStore: Sendable {
                 let index = summaries.count - 1
                 summaries[index].samples += 1
                 summaries[index].totalLatencyMs += row.double(6) ?? 0
+                summaries[index].weight = row.double(8) ?? 1
                 if let toolScore = row.double(7) {
                     summaries[index].toolScoreSum += toolScore
                     summaries[index].toolScored += 1

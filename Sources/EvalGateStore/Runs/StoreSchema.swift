@@ -82,6 +82,10 @@ public enum StoreSchema {
         DROP TABLE runs;
         ALTER TABLE runs_new RENAME TO runs;
         """,
+        // 6: the case's weight in its suite's score (null for rows written before: weight 1).
+        """
+        ALTER TABLE results ADD COLUMN case_weight REAL;
+        """,
     ]
 
     /// The version this evalgate writes.
