@@ -11,7 +11,13 @@ public enum ProviderFactory {
     public static func make(
         _ config: EvalConfig, workingDirectory: URL, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ValidationError) -> any Provider {
-        let settings = config.provider
+        try make(config.provider, config: config, workingDirectory: workingDirectory, environment: environment)
+    }
+
+    /// The provider for one provider block of `config` (the main one, or the judge's).
+    public static func make(
+        _ settings: ProviderSettings, config: EvalConfig, workingDirectory: URL, environment: [String: String]
+    ) throws(ValidationError) -> any Provider {
         switch settings.type {
         case .replay:
             guard let recording = settings.recording else {
@@ -47,6 +53,26 @@ public enum ProviderFactory {
             try log.throwIfAny()
             return HTTPEndpointProvider(endpoint: endpoint, url: url, headers: headers, caller: caller(config, secrets: secrets))
         }
+    }
+
+    /// The grader for the config's model-graded assertions, when it has a judge or embeddings.
+    public static func makeGrader(
+        _ config: EvalConfig, workingDirectory: URL, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ValidationError) -> ModelGrader? {
+        guard config.judge != nil || config.embeddings != nil else { return nil }
+        var judge: (any Provider)?
+        if let settings = config.judge {
+            judge = try make(settings, config: config, workingDirectory: workingDirectory, environment: environment)
+        }
+        var embedder: Embedder?
+        if let settings = config.embeddings {
+            let key = environment[settings.apiKeyVariable].flatMap { $0.isEmpty ? nil : $0 }
+            if key == nil, URLComponents(string: settings.baseURL)?.host == "api.openai.com" {
+                throw ValidationError(settings.location, "the embeddings endpoint needs an API key: set the environment variable \(settings.apiKeyVariable)")
+            }
+            embedder = Embedder(baseURL: settings.baseURL, model: settings.model, apiKey: key, caller: caller(config, secrets: [key].compactMap { $0 }))
+        }
+        return ModelGrader(judge: judge, judgeSettings: config.judge, embedder: embedder)
     }
 
     /// The key from the variable the config names. Required when the base URL is the vendor's own

@@ -73,9 +73,12 @@ public struct GateRun: Sendable {
         }
 
         let writer = store.resultWriter(runID: runID)
-        let runner = Runner(plan: project.plan, config: config, provider: provider, writer: writer, recorder: recorder, control: control, progress: progress)
+        let runner = Runner(
+            plan: project.plan, config: config, provider: provider, writer: writer, recorder: recorder, control: control, progress: progress,
+            grader: project.grader)
         var status = await runner.run(runID: runID)
         provider.close()
+        project.grader?.close()
         do {
             try await writer.flush()
         } catch {

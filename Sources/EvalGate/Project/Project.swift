@@ -17,6 +17,8 @@ public struct Project: Sendable {
     public var plan: Plan
     /// The provider the config pins, built (and its input, such as a recording, checked) at load.
     public var provider: any Provider
+    /// Grades `llm_rubric` and `similar` assertions, when the config has a judge or embeddings.
+    public var grader: ModelGrader?
     public var filter: PlanFilter
     /// Things worth saying that are not errors (an unknown `EVALGATE_*` variable).
     public var warnings: [Diagnostic]
@@ -54,11 +56,14 @@ public struct Project: Sendable {
         let overrides = ConfigOverrides(values: environmentOverrides.values + options.overrides.values)
         let config = try ConfigLoader.load(
             path: options.configPath, overrides: overrides, workingDirectory: options.workingDirectory, environment: options.environment)
-        let suites = try SuiteLoader.load(config.suites, prompt: config.prompt, toolNames: config.tools?.names, workingDirectory: options.workingDirectory)
+        let suites = try SuiteLoader.load(
+            config.suites, prompt: config.prompt, toolNames: config.tools?.names, graders: (config.judge != nil, config.embeddings != nil),
+            workingDirectory: options.workingDirectory)
         let plan = try Plan(suites: suites, filter: options.filter, samples: config.run.repeat, prompt: config.prompt)
         let provider = try ProviderFactory.make(config, workingDirectory: options.workingDirectory, environment: options.environment)
+        let grader = try ProviderFactory.makeGrader(config, workingDirectory: options.workingDirectory, environment: options.environment)
         return Project(
-            config: config, suites: suites, plan: plan, provider: provider, filter: options.filter, warnings: warnings,
+            config: config, suites: suites, plan: plan, provider: provider, grader: grader, filter: options.filter, warnings: warnings,
             workingDirectory: options.workingDirectory)
     }
 

@@ -14,6 +14,8 @@ public struct Runner: Sendable {
     public var provider: any Provider
     public var writer: ResultWriter
     public var recorder: ResponseRecorder?
+    /// Grades model-graded assertions (`llm_rubric`, `similar`) when the config has a judge.
+    public var grader: ModelGrader?
     public var control: RunControl
     public var progress: (@Sendable (RunProgress) -> Void)?
     /// Tool schemas, prices and the context window, taken from the config once.
@@ -21,8 +23,9 @@ public struct Runner: Sendable {
 
     public init(
         plan: Plan, config: EvalConfig, provider: any Provider, writer: ResultWriter, recorder: ResponseRecorder? = nil,
-        control: RunControl = RunControl(), progress: (@Sendable (RunProgress) -> Void)? = nil
+        control: RunControl = RunControl(), progress: (@Sendable (RunProgress) -> Void)? = nil, grader: ModelGrader? = nil
     ) {
+        self.grader = grader
         self.plan = plan
         self.config = config
         self.provider = provider
@@ -99,16 +102,32 @@ public struct Runner: Sendable {
             suite: evalCase.suite, caseID: evalCase.id, sample: item.sample, request: rendered,
             vars: evalCase.vars, model: config.provider.model, sampling: config.provider.sampling,
             tools: config.tools?.schemas, requestID: requestID, timeoutSeconds: config.run.timeoutSeconds)
-        let outcome: Result<ModelResponse, ProviderFailure>
+        var outcome: Result<ModelResponse, ProviderFailure>
         do {
             outcome = .success(try await provider.respond(to: request))
         } catch {
             if Task.isCancelled { return nil }
             outcome = .failure(error)
         }
+        // Model-graded assertions: a judge that cannot be read makes the result an error, never a pass.
+        var graded: [CheckResult] = []
+        if case .success(let response) = outcome, let grader {
+            for assertion in evalCase.assertions where assertion.isModelGraded {
+                do {
+                    graded.append(try await grader.grade(assertion, response: response, for: request))
+                } catch {
+                    if Task.isCancelled { return nil }
+                    var failure = error
+                    failure.message = "\(assertion.type): \(error.message)"
+                    failure.latencyMs = response.latencyMs
+                    outcome = .failure(failure)
+                    break
+                }
+            }
+        }
         // Providers that do not retry made one attempt.
         return Scorer.score(evalCase, sample: item.sample, outcome: outcome, requestID: requestID + "/1", context: context,
-            systemPrompt: rendered.system)
+            systemPrompt: rendered.system, gradedChecks: graded)
     }
 }
 

@@ -4,7 +4,7 @@ import Foundation
 public enum ConfigLoader {
     static let topKeys = [
         "version", "provider", "prompt", "tools", "pricing", "context_window", "run", "suites", "store",
-        "baseline", "gate", "reports",
+        "baseline", "gate", "reports", "judge", "embeddings",
     ]
     static let promptKeys = ["system", "template"]
     static let runKeys = ["concurrency", "repeat", "timeout", "connect_timeout", "retries", "backoff", "rpm", "tpm", "max_response_mb", "budget"]
@@ -47,6 +47,23 @@ public enum ConfigLoader {
         let baseline = decodeBaseline(root, context: context, log: &log)
         let gate = decodeGate(root, log: &log)
         let reports = decodeReports(root, context: context, log: &log)
+        var judge: DecodedProvider?
+        if let judgeNode = root["judge"], judgeNode.requireMapping("'judge'", log: &log) {
+            judgeNode.checkKeys(["provider"], in: "judge", log: &log)
+            if let providerNode = judgeNode["provider"] {
+                judge = decodeProvider(node: providerNode, context: context, environment: environment, log: &log)
+            } else {
+                log.error(judgeNode.location, "'judge' needs 'provider': the judge model, configured like the main provider")
+            }
+        }
+        var embeddings: EmbeddingSettings?
+        if let node = root["embeddings"], node.requireMapping("'embeddings'", log: &log) {
+            node.checkKeys(["base_url", "model", "api_key_env"], in: "embeddings", log: &log)
+            let model = node.requiredString("model", in: "'embeddings'", log: &log)
+            let base = baseURL(node, log: &log, fallback: environment["OPENAI_BASE_URL"] ?? "https://api.openai.com/v1")
+            let variable = variableName(node, log: &log) ?? "OPENAI_API_KEY"
+            if let model, let base { embeddings = EmbeddingSettings(baseURL: base, model: model, apiKeyVariable: variable, location: node.location) }
+        }
 
         if let cap = run.budget, cap.maximumUSD != nil, let model = provider?.settings.model, pricing[model] == nil {
             log.error(
@@ -57,13 +74,22 @@ public enum ConfigLoader {
         guard let provider, let prompt, let store, let baseline, let reports else {
             throw ValidationError(log.diagnostics)
         }
-        let material = fingerprintMaterial(provider: provider, prompt: prompt, tools: tools)
-        return EvalConfig(
+        var material = fingerprintMaterial(provider: provider, prompt: prompt, tools: tools)
+        // A judge or embedding model changes the verdicts: it is part of what is pinned.
+        if case .object(var members) = material {
+            if let judge { members["judge"] = providerMaterial(judge) }
+            if let embeddings { members["embeddings"] = ["base_url": .string(redactedURL(embeddings.baseURL)), "model": .string(embeddings.model)] }
+            material = .object(members)
+        }
+        var config = EvalConfig(
             path: path, directory: directory, provider: provider.settings, prompt: prompt, tools: tools,
             pricing: pricing, contextWindow: contextWindow, run: run, suites: suites, store: store,
             baseline: baseline, gate: gate, reports: reports,
             fingerprint: SHA256.hex(material.canonicalText), fingerprintMaterial: material
         )
+        config.judge = judge?.settings
+        config.embeddings = embeddings
+        return config
     }
 
     /// Resolves paths written in the config against its folder.
@@ -100,6 +126,11 @@ public enum ConfigLoader {
             log.error(root.location, "the config is missing required field 'provider'")
             return nil
         }
+        return decodeProvider(node: node, context: context, environment: environment, log: &log)
+    }
+
+    /// A provider block: the config's `provider`, or the judge's.
+    static func decodeProvider(node: SourceNode, context: Context, environment: [String: String], log: inout DiagnosticLog) -> DecodedProvider? {
         guard node.requireMapping("'provider'", log: &log) else { return nil }
         let allKeys = ProviderType.commonKeys + ProviderType.allCases.flatMap(\.ownKeys).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         node.checkKeys(allKeys, in: "provider", log: &log)
@@ -484,6 +515,17 @@ public enum ConfigLoader {
 
     /// What the fingerprint hashes: everything that changes the model's behaviour, nothing else.
     static func fingerprintMaterial(provider: DecodedProvider, prompt: PromptSettings, tools: ToolSchemas?) -> JSONValue {
+        [
+            "format": 1,
+            "provider": providerMaterial(provider),
+            "system_prompt": prompt.system.map(JSONValue.string) ?? .null,
+            "template": .string(prompt.template),
+            "tools": tools.map { .array($0.schemas) } ?? .null,
+        ]
+    }
+
+    /// A provider block's behaviour, canonically (no secrets: `${VAR}` and key variables stay names).
+    static func providerMaterial(_ provider: DecodedProvider) -> JSONValue {
         let settings = provider.settings
         var providerMembers: [String: JSONValue] = [
             "type": .string(settings.type.rawValue),
@@ -508,13 +550,7 @@ public enum ConfigLoader {
                 ],
             ]
         }
-        return [
-            "format": 1,
-            "provider": .object(providerMembers),
-            "system_prompt": prompt.system.map(JSONValue.string) ?? .null,
-            "template": .string(prompt.template),
-            "tools": tools.map { .array($0.schemas) } ?? .null,
-        ]
+        return .object(providerMembers)
     }
 }
 

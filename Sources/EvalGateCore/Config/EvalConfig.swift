@@ -29,6 +29,10 @@ public struct EvalConfig: Sendable {
     public var fingerprint: String
     /// The canonical value the fingerprint hashes; stored with each run for later config diffs.
     public var fingerprintMaterial: JSONValue
+    /// The model that grades `llm_rubric` assertions, when configured (any provider type).
+    public var judge: ProviderSettings?
+    /// The OpenAI-compatible embeddings endpoint behind `similar` assertions, when configured.
+    public var embeddings: EmbeddingSettings?
 
     /// The resolved config as JSON, stored with each run: the fingerprint material plus the
     /// settings that do not change behaviour. Holds no secrets.
@@ -50,6 +54,15 @@ public struct EvalConfig: Sendable {
             "pricing": .object(pricing.mapValues { ["input_per_mtok": .number($0.inputPerMillion), "output_per_mtok": .number($0.outputPerMillion)] }),
         ]
     }
+}
+
+/// An OpenAI-compatible `/embeddings` endpoint.
+public struct EmbeddingSettings: Sendable {
+    public var baseURL: String
+    public var model: String
+    /// The environment variable holding the key (a local server may need none).
+    public var apiKeyVariable: String
+    public var location: SourceLocation
 }
 
 /// A path from the config, resolved, with where it was written.

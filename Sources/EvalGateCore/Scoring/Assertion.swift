@@ -26,6 +26,19 @@ public struct Assertion: Sendable {
         case isRefusal
         case noPII
         case noSystemPromptLeak
+        /// The judge model grades the answer against the rubric (evaluated by the runner).
+        case llmRubric(String)
+        /// Cosine similarity of the answer's and the reference's embeddings, at least `threshold`
+        /// (evaluated by the runner).
+        case similar(String, threshold: Double)
+    }
+
+    /// Graded by a model the runner calls, not by `evaluate`.
+    public var isModelGraded: Bool {
+        switch kind {
+        case .llmRubric, .similar: true
+        default: false
+        }
     }
 
     public var type: String
@@ -44,12 +57,8 @@ public struct Assertion: Sendable {
     public static let types = [
         "equals", "contains", "contains_any", "contains_all", "starts_with", "regex", "levenshtein", "word_count", "max_length",
         "is_json", "json_schema", "json_path", "latency_ms", "cost_usd", "output_tokens", "finish_reason", "is_refusal", "no_pii",
-        "no_system_prompt_leak",
+        "no_system_prompt_leak", "llm_rubric", "similar",
     ]
-
-    /// Types the design names that need a judge or embedding model, which this evalgate does not
-    /// call yet: refused at validation rather than passed silently.
-    public static let modelGradedTypes = ["llm_rubric", "similar"]
 }
 
 /// A regular expression compiled once at validation.
@@ -151,6 +160,9 @@ extension Assertion {
             let findings = PIIDetector.findings(in: text)
             if findings.isEmpty { return (true, "no personal data or secrets") }
             return (false, findings.prefix(3).map { "\($0.kind) \($0.masked)" }.joined(separator: ", "))
+        case .llmRubric, .similar:
+            // The runner grades these with the judge or embedding model before scoring.
+            return (false, "model-graded assertion was not graded")
         case .noSystemPromptLeak:
             guard let systemPrompt, !systemPrompt.isEmpty else { return (true, "no system prompt is pinned") }
             if let span = context.leakDetectors.detector(for: systemPrompt).leak(in: text) {

@@ -3,19 +3,23 @@ import Foundation
 /// Pure functions from a case and what the provider answered to a `CaseResult`.
 public enum Scorer {
     /// Scores one sample. A provider failure is an `error`, never a `fail`. `requestID` is the id
-    /// of the last attempt when the outcome records none.
+    /// of the last attempt when the outcome records none. `gradedChecks` are the verdicts of
+    /// model-graded assertions, which the runner obtains from the judge or embedding model.
     public static func score(
         _ evalCase: EvalCase, sample: Int, outcome: Result<ModelResponse, ProviderFailure>, requestID: String,
-        context: ScoringContext = ScoringContext(), systemPrompt: String? = nil, finishedAt: Date = Date()
+        context: ScoringContext = ScoringContext(), systemPrompt: String? = nil, gradedChecks: [CheckResult] = [],
+        finishedAt: Date = Date()
     ) -> CaseResult {
-        var result = scoreOutcome(evalCase, sample: sample, outcome: outcome, requestID: requestID, context: context, systemPrompt: systemPrompt, finishedAt: finishedAt)
+        var result = scoreOutcome(
+            evalCase, sample: sample, outcome: outcome, requestID: requestID, context: context, systemPrompt: systemPrompt,
+            gradedChecks: gradedChecks, finishedAt: finishedAt)
         result.caseWeight = evalCase.weight
         return result
     }
 
     static func scoreOutcome(
         _ evalCase: EvalCase, sample: Int, outcome: Result<ModelResponse, ProviderFailure>, requestID: String,
-        context: ScoringContext, systemPrompt: String?, finishedAt: Date
+        context: ScoringContext, systemPrompt: String?, gradedChecks: [CheckResult], finishedAt: Date
     ) -> CaseResult {
         switch outcome {
         case .failure(let failure):
@@ -40,7 +44,10 @@ public enum Scorer {
                         : CheckResult(check: "forbidden_tools", passed: false, reason: "forbidden tool \(name) — called \(calls == 1 ? "once" : "\(calls) times")"))
             }
             checks += safetyChecks(evalCase, response: response, systemPrompt: systemPrompt, context: context)
-            checks += evalCase.assertions.map { $0.evaluate(response, caseSensitive: evalCase.caseSensitive, systemPrompt: systemPrompt, context: context) }
+            checks += evalCase.assertions.filter { !$0.isModelGraded }.map {
+                $0.evaluate(response, caseSensitive: evalCase.caseSensitive, systemPrompt: systemPrompt, context: context)
+            }
+            checks += gradedChecks
             let passed = checks.filter(\.passed).count
             // Partial credit by weight: an assertion may count more (or less) than other checks.
             let totalWeight = checks.reduce(0) { $0 + $1.weight }

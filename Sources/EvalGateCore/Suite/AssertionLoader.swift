@@ -2,22 +2,32 @@
 enum AssertionLoader {
     static let keys = ["type", "value", "weight", "metric", "not", "threshold", "min", "max", "path", "equals", "contains"]
 
-    static func decode(_ node: SourceNode?, log: inout DiagnosticLog) -> [Assertion] {
+    /// Which model-graded assertions the config can serve.
+    struct Graders {
+        var judge = false
+        var embeddings = false
+    }
+
+    static func decode(_ node: SourceNode?, graders: Graders = Graders(), log: inout DiagnosticLog) -> [Assertion] {
         guard let node else { return [] }
         guard let elements = node.elements else {
             log.error(node.location, "'assert' must be a list of {type, value, …}, found \(node.typeName)")
             return []
         }
-        return elements.compactMap { decodeOne($0, log: &log) }
+        return elements.compactMap { decodeOne($0, graders: graders, log: &log) }
     }
 
-    static func decodeOne(_ node: SourceNode, log: inout DiagnosticLog) -> Assertion? {
+    static func decodeOne(_ node: SourceNode, graders: Graders, log: inout DiagnosticLog) -> Assertion? {
         guard node.requireMapping("an assertion", log: &log) else { return nil }
         node.checkKeys(keys, in: "the assertion", log: &log)
         guard let type = node.requiredString("type", in: "the assertion", log: &log) else { return nil }
         let location = node["type"]?.location ?? node.location
-        if Assertion.modelGradedTypes.contains(type) {
-            log.error(location, "assertion type '\(type)' needs a judge or embedding model, which this evalgate does not call yet; remove it or use a deterministic assertion")
+        if type == "llm_rubric" && !graders.judge {
+            log.error(location, "assertion 'llm_rubric' needs a judge model: add a 'judge: {provider: …}' block to the config")
+            return nil
+        }
+        if type == "similar" && !graders.embeddings {
+            log.error(location, "assertion 'similar' needs an embeddings endpoint: add an 'embeddings: {model: …, base_url: …}' block to the config")
             return nil
         }
         guard Assertion.types.contains(type) else {
@@ -92,6 +102,16 @@ enum AssertionLoader {
                 return nil
             }
             kind = .jsonPath(path, equals: equals, contains: contains)
+        case "llm_rubric":
+            guard let rubric = requiredValue()?.asString(field: "value", log: &log) else { return nil }
+            kind = .llmRubric(rubric)
+        case "similar":
+            guard let reference = requiredValue()?.asString(field: "value", log: &log) else { return nil }
+            guard let threshold = node.double("threshold", in: -1...1, log: &log) else {
+                if node["threshold"] == nil { log.error(node.location, "assertion 'similar' needs 'threshold': the least cosine similarity that passes") }
+                return nil
+            }
+            kind = .similar(reference, threshold: threshold)
         case "is_json": kind = .isJSON
         case "is_refusal": kind = .isRefusal
         case "no_pii": kind = .noPII

@@ -20,6 +20,7 @@ public enum SuiteLoader {
         _ paths: [PathReference],
         prompt: PromptSettings? = nil,
         toolNames: [String]? = nil,
+        graders: (judge: Bool, embeddings: Bool) = (false, false),
         workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     ) throws(ValidationError) -> [Suite] {
         var log = DiagnosticLog()
@@ -30,10 +31,11 @@ public enum SuiteLoader {
         var suites: [Suite] = []
         var suiteFiles: [String: String] = [:]
         let promptVariables = promptVariableNames(prompt)
+        let graders = AssertionLoader.Graders(judge: graders.judge, embeddings: graders.embeddings)
         for (url, reference) in files {
             let display = DisplayPath.relative(url, to: workingDirectory)
             let kind = defaultKind(for: url, namedBy: reference)
-            guard let suite = loadFile(url, display: display, defaultKind: kind, promptVariables: promptVariables, toolNames: toolNames, log: &log) else { continue }
+            guard let suite = loadFile(url, display: display, defaultKind: kind, promptVariables: promptVariables, toolNames: toolNames, graders: graders, log: &log) else { continue }
             if let first = suiteFiles[suite.name] {
                 log.error(SourceLocation(file: display, line: 1, column: 1), "suite '\(suite.name)' is already defined in \(first); suite names must be unique")
                 continue
@@ -99,7 +101,7 @@ public enum SuiteLoader {
         return folders.contains("adversarial") ? .adversarial : .golden
     }
 
-    static func loadFile(_ url: URL, display: String, defaultKind: SuiteKind, promptVariables: [(name: String, usedIn: String)], toolNames: [String]?, log: inout DiagnosticLog) -> Suite? {
+    static func loadFile(_ url: URL, display: String, defaultKind: SuiteKind, promptVariables: [(name: String, usedIn: String)], toolNames: [String]?, graders: AssertionLoader.Graders, log: inout DiagnosticLog) -> Suite? {
         let text: String
         do {
             text = try SourceFile.read(url, displayPath: display)
@@ -109,7 +111,7 @@ public enum SuiteLoader {
         }
         let fileName = url.deletingPathExtension().lastPathComponent
         if url.pathExtension.lowercased() == "jsonl" {
-            return loadJSONLines(text, display: display, name: fileName, kind: defaultKind, promptVariables: promptVariables, toolNames: toolNames, log: &log)
+            return loadJSONLines(text, display: display, name: fileName, kind: defaultKind, promptVariables: promptVariables, toolNames: toolNames, graders: graders, log: &log)
         }
         let root: SourceNode
         do {
@@ -133,7 +135,7 @@ public enum SuiteLoader {
             }
         }
         let description = root.string("description", log: &log)
-        let defaults = decodeDefaults(root["defaults"], log: &log)
+        let defaults = decodeDefaults(root["defaults"], graders: graders, log: &log)
         guard let casesNode = root["cases"] else {
             log.error(root.location, "the suite has no 'cases'")
             return nil
@@ -150,7 +152,7 @@ public enum SuiteLoader {
         var cases: [EvalCase] = []
         var ids: [String: SourceLocation] = [:]
         for element in elements {
-            guard let evalCase = decodeCase(element, suite: name, kind: kind, defaults: defaults, promptVariables: promptVariables, toolNames: toolNames, log: &log) else { continue }
+            guard let evalCase = decodeCase(element, suite: name, kind: kind, defaults: defaults, promptVariables: promptVariables, toolNames: toolNames, graders: graders, log: &log) else { continue }
             if let first = ids[evalCase.id] {
                 log.error(evalCase.location, "duplicate case id '\(evalCase.id)' in suite '\(name)' (first at line \(first.line))")
                 continue
@@ -161,7 +163,7 @@ public enum SuiteLoader {
         return Suite(name: name, kind: kind, file: display, description: description, cases: cases)
     }
 
-    static func loadJSONLines(_ text: String, display: String, name: String, kind: SuiteKind, promptVariables: [(name: String, usedIn: String)], toolNames: [String]?, log: inout DiagnosticLog) -> Suite? {
+    static func loadJSONLines(_ text: String, display: String, name: String, kind: SuiteKind, promptVariables: [(name: String, usedIn: String)], toolNames: [String]?, graders: AssertionLoader.Graders, log: inout DiagnosticLog) -> Suite? {
         if !isValidName(name) {
             log.error(SourceLocation(file: display, line: 1, column: 1), "the file name makes suite name '\(name)', which may use only letters, digits, '.', '-' and '_'")
             return nil
@@ -169,7 +171,7 @@ public enum SuiteLoader {
         var cases: [EvalCase] = []
         var ids: [String: SourceLocation] = [:]
         JSONSource.forEachLine(text, file: display, log: &log) { node, log in
-            guard let evalCase = decodeCase(node, suite: name, kind: kind, defaults: CaseDefaults(), promptVariables: promptVariables, toolNames: toolNames, log: &log) else { return }
+            guard let evalCase = decodeCase(node, suite: name, kind: kind, defaults: CaseDefaults(), promptVariables: promptVariables, toolNames: toolNames, graders: graders, log: &log) else { return }
             if let first = ids[evalCase.id] {
                 log.error(evalCase.location, "duplicate case id '\(evalCase.id)' in suite '\(name)' (first at line \(first.line))")
                 return
@@ -196,7 +198,7 @@ public enum SuiteLoader {
         var assertions: [Assertion] = []
     }
 
-    static func decodeDefaults(_ node: SourceNode?, log: inout DiagnosticLog) -> CaseDefaults {
+    static func decodeDefaults(_ node: SourceNode?, graders: AssertionLoader.Graders = AssertionLoader.Graders(), log: inout DiagnosticLog) -> CaseDefaults {
         var defaults = CaseDefaults()
         guard let node, node.requireMapping("'defaults'", log: &log) else { return defaults }
         node.checkKeys(defaultsKeys, in: "defaults", log: &log)
@@ -207,13 +209,14 @@ public enum SuiteLoader {
         defaults.caseSensitive = node.bool("case_sensitive", log: &log)
         defaults.forbiddenTools = node.stringList("forbidden_tools", log: &log) ?? []
         defaults.expectRefusal = node.bool("expect_refusal", log: &log)
-        defaults.assertions = AssertionLoader.decode(node["assert"], log: &log)
+        defaults.assertions = AssertionLoader.decode(node["assert"], graders: graders, log: &log)
         return defaults
     }
 
     static func decodeCase(
         _ node: SourceNode, suite: String, kind: SuiteKind, defaults: CaseDefaults,
-        promptVariables: [(name: String, usedIn: String)], toolNames: [String]? = nil, log: inout DiagnosticLog
+        promptVariables: [(name: String, usedIn: String)], toolNames: [String]? = nil,
+        graders: AssertionLoader.Graders = AssertionLoader.Graders(), log: inout DiagnosticLog
     ) -> EvalCase? {
         guard node.requireMapping("a case", log: &log) else { return nil }
         let before = log.diagnostics.count
@@ -255,7 +258,7 @@ public enum SuiteLoader {
         let expectRefusal = node.bool("expect_refusal", log: &log) ?? defaults.expectRefusal ?? false
         let repeatCount = node.int("repeat", in: 1...1000, log: &log)
         let weight = node.double("weight", in: 0...1000, log: &log) ?? 1
-        let assertions = defaults.assertions + AssertionLoader.decode(node["assert"], log: &log)
+        let assertions = defaults.assertions + AssertionLoader.decode(node["assert"], graders: graders, log: &log)
         let forbiddenTools = defaults.forbiddenTools + (node.stringList("forbidden_tools", log: &log) ?? [])
         if let known = toolNames {
             for name in expectedTools.map(\.name) + forbiddenTools where !known.contains(name) {
