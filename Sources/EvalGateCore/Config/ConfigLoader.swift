@@ -4,7 +4,7 @@ import Foundation
 public enum ConfigLoader {
     static let topKeys = [
         "version", "provider", "prompt", "tools", "pricing", "context_window", "run", "suites", "store",
-        "baseline", "gate", "reports", "judge", "embeddings",
+        "baseline", "gate", "reports", "judge", "embeddings", "refusal_phrases",
     ]
     static let promptKeys = ["system", "template"]
     static let runKeys = ["concurrency", "repeat", "timeout", "connect_timeout", "retries", "backoff", "rpm", "tpm", "max_response_mb", "budget"]
@@ -56,6 +56,11 @@ public enum ConfigLoader {
                 log.error(judgeNode.location, "'judge' needs 'provider': the judge model, configured like the main provider")
             }
         }
+        var refusalPhrases: [String]?
+        if let list = root.stringList("refusal_phrases", log: &log) {
+            refusalPhrases = list.map { $0.lowercased().replacingOccurrences(of: "\u{2019}", with: "'") }.filter { !$0.isEmpty }
+            if refusalPhrases?.isEmpty == true { log.error(root["refusal_phrases"]?.location ?? root.location, "'refusal_phrases' lists no phrase") }
+        }
         var embeddings: EmbeddingSettings?
         if let node = root["embeddings"], node.requireMapping("'embeddings'", log: &log) {
             node.checkKeys(["base_url", "model", "api_key_env"], in: "embeddings", log: &log)
@@ -79,6 +84,7 @@ public enum ConfigLoader {
         if case .object(var members) = material {
             if let judge { members["judge"] = providerMaterial(judge) }
             if let embeddings { members["embeddings"] = ["base_url": .string(redactedURL(embeddings.baseURL)), "model": .string(embeddings.model)] }
+            if let refusalPhrases { members["refusal_phrases"] = .array(refusalPhrases.map(JSONValue.string)) }
             material = .object(members)
         }
         var config = EvalConfig(
@@ -89,6 +95,7 @@ public enum ConfigLoader {
         )
         config.judge = judge?.settings
         config.embeddings = embeddings
+        config.refusalPhrases = refusalPhrases
         return config
     }
 

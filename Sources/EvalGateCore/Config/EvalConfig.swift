@@ -33,6 +33,8 @@ public struct EvalConfig: Sendable {
     public var judge: ProviderSettings?
     /// The OpenAI-compatible embeddings endpoint behind `similar` assertions, when configured.
     public var embeddings: EmbeddingSettings?
+    /// Phrases that mark a refusal, replacing the built-in list, when configured (lower case).
+    public var refusalPhrases: [String]?
 
     /// The resolved config as JSON, stored with each run: the fingerprint material plus the
     /// settings that do not change behaviour. Holds no secrets.

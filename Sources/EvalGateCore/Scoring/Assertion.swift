@@ -154,7 +154,7 @@ extension Assertion {
             let actual = response.finishReason ?? "none"
             return (actual == expected, "finish reason '\(actual)', expected '\(expected)'")
         case .isRefusal:
-            if let phrase = RefusalDetector.refusal(in: text) { return (true, "refused ('\(phrase)')") }
+            if let phrase = RefusalDetector.refusal(in: text, phrases: context.refusalPhrases) { return (true, "refused ('\(phrase)')") }
             return (false, "the answer did not refuse")
         case .noPII:
             let findings = PIIDetector.findings(in: text)

@@ -10,6 +10,9 @@ public struct ScoringContext: Sendable {
     public var model: String
     /// Tokens the pinned model's context holds, when pinned.
     public var contextWindow: Int?
+    /// The phrases that mark a refusal (lower case): the config's `refusal_phrases`, else
+    /// `RefusalDetector.phrases`.
+    public var refusalPhrases: [String] = RefusalDetector.phrases
     /// Leak detectors by rendered system prompt (cases with different vars render differently).
     let leakDetectors = LeakDetectorCache()
 
@@ -26,6 +29,7 @@ public struct ScoringContext: Sendable {
             if let name = tool["function"]?["name"]?.stringValue, let parameters = tool["function"]?["parameters"] { schemas[name] = parameters }
         }
         self.init(toolSchemas: schemas, pricing: config.pricing, model: config.provider.model, contextWindow: config.contextWindow)
+        if let phrases = config.refusalPhrases { refusalPhrases = phrases }
     }
 
     /// USD for a response's usage; nil ("unknown", never zero) when the model has no price or the
