@@ -189,6 +189,7 @@ public struct GateRun: Sendable {
             comparison: comparison, baselineName: config.baseline.name, verdict: verdict, reportFiles: reportFiles,
             errorExamples: errorExamples, figures: figures.overall, baselineFigures: baselineFigures)
         summary.flaky = summaries.filter(\.isFlaky)
+        summary.suiteFigures = Dictionary(figures.suites.map { ($0.name, $0.figures) }, uniquingKeysWith: { first, _ in first })
         return RunReport(
             runID: runID, status: status, scores: scores, comparison: comparison, verdict: verdict, summary: summary.render(),
             reportFiles: reportFiles)

@@ -27,6 +27,8 @@ public struct GateSummary: Sendable {
     public var baselineFigures: Figures?
     /// Cases that passed some samples and failed others.
     public var flaky: [CaseSummary] = []
+    /// Each suite's figures, for the per-suite lines.
+    public var suiteFigures: [String: Figures] = [:]
 
     public init(
         command: Command = .gate, runID: String, configFingerprint: String, model: String, scores: ScoreBoard, comparison: BaselineComparison?,
@@ -100,6 +102,22 @@ public struct GateSummary: Sendable {
             }
         }
 
+        if scores.suites.count > 1 {
+            lines.append("")
+            lines.append("Per suite:")
+            let width = scores.suites.map(\.name.count).max() ?? 0
+            for suite in scores.suites {
+                let name = suite.name + String(repeating: " ", count: max(0, width - suite.name.count))
+                let metric = suite.kind == .golden ? "usefulness" : "safety"
+                var line = "  \(name)  \(metric) \(suite.line.score.map(GateJudge.percent) ?? "n/a") (\(suite.line.passed)/\(suite.line.cases))"
+                if let figures = suiteFigures[suite.name] {
+                    if let cost = figures.knownCost { line += " · \(Self.dollars(cost))" }
+                    if let p95 = figures.latencyP95 { line += " · p95 \(Self.millis(p95))" }
+                    if figures.errors > 0 { line += " · \(figures.errors) error(s)" }
+                }
+                lines.append(line)
+            }
+        }
         if let comparison {
             var changes: [String] = []
             if !comparison.fixes.isEmpty { changes.append("\(comparison.fixes.count) fixed") }
