@@ -157,3 +157,45 @@ private func board(_ summaries: [CaseSummary]) -> ScoreBoard {
         #expect(board([heavy, light, free]).safety.failed == 2, "but it is still counted and reported")
     }
 }
+
+@Suite struct SignificanceTests {
+    /// One-sided Fisher exact p-values, checked against exact hypergeometric sums.
+    @Test(arguments: [
+        (5, 5, 1, 5, 0.0238095238),
+        (5, 5, 4, 5, 0.5),
+        (10, 10, 5, 10, 0.0162538700),
+        (3, 5, 0, 5, 0.0833333333),
+        (20, 20, 15, 20, 0.0235620236),
+    ])
+    func fisherMatchesExactValues(_ a: Int, _ n: Int, _ b: Int, _ m: Int, _ expected: Double) {
+        #expect(abs(Statistics.fisherLower(passesA: a, trialsA: n, passesB: b, trialsB: m) - expected) < 1e-9)
+    }
+
+    @Test func aRealDropFromFiveOfFiveToOneOfFiveIsARegression() {
+        let comparison = BaselineComparison(
+            current: [summary("g", "1", passes: 1, failures: 4)], baseline: [summary("g", "1", passes: 5)], baselineName: "main",
+            baselineRunID: "r0", countRemoved: true)
+        #expect(comparison.regressions.map(\.key.description) == ["g/1"])
+        #expect(comparison.regressions.first.map { abs(($0.pValue ?? 1) - 0.0238095238) < 1e-9 } == true)
+    }
+
+    @Test func aFlakyButStableCaseDoesNotFailTheGate() {
+        let comparison = BaselineComparison(
+            current: [summary("g", "1", passes: 3, failures: 2)], baseline: [summary("g", "1", passes: 4, failures: 1)], baselineName: "main",
+            baselineRunID: "r0", countRemoved: true)
+        #expect(comparison.regressions.isEmpty)
+        #expect(comparison.insignificantDrops.map(\.key.description) == ["g/1"])
+        var policy = GatePolicy()
+        policy.maxUsefulnessDrop = 0.5
+        let verdict = GateJudge.judge(scores: board([summary("g", "1", passes: 3, failures: 2)]), comparison: comparison, policy: policy, runStatus: .completed, baselineName: "main", requireBaseline: false)
+        #expect(verdict.outcome == .pass)
+        #expect(verdict.notes.first?.hasPrefix("1 sampled case(s) passed less often than in the baseline, but not significantly") == true)
+    }
+
+    @Test func aLooserAlphaTurnsTheSameDropIntoARegression() {
+        let comparison = BaselineComparison(
+            current: [summary("g", "1", passes: 0, failures: 5)], baseline: [summary("g", "1", passes: 3, failures: 2)], baselineName: "main",
+            baselineRunID: "r0", countRemoved: true, alpha: 0.1)
+        #expect(comparison.regressions.count == 1, "p = 0.083 is below 0.1")
+    }
+}

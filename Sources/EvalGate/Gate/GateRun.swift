@@ -143,7 +143,7 @@ public struct GateRun: Sendable {
         }
         var comparison: BaselineComparison?
         var baselineFigures: Figures?
-        if compare, let found = try await BaselineLookup.compare(summaries, with: config.baseline, countRemoved: project.filter.isEmpty, display: project.display) {
+        if compare, let found = try await BaselineLookup.compare(summaries, with: config.baseline, countRemoved: project.filter.isEmpty, alpha: config.gate.alpha, display: project.display) {
             comparison = found.0
             baselineFigures = found.1
         }
@@ -199,7 +199,7 @@ public struct GateRun: Sendable {
 /// Finds the named baseline in the baseline file and compares a run's cases with it.
 enum BaselineLookup {
     static func compare(
-        _ summaries: [CaseSummary], with settings: BaselineSettings, countRemoved: Bool, display: (URL) -> String
+        _ summaries: [CaseSummary], with settings: BaselineSettings, countRemoved: Bool, alpha: Double, display: (URL) -> String
     ) async throws(EvalGateError) -> (BaselineComparison, Figures)? {
         let path = settings.file.url.path
         guard FileManager.default.fileExists(atPath: path) else { return nil }
@@ -222,6 +222,6 @@ enum BaselineLookup {
         }
         await baselineStore.close()
         guard let (run, baseline, figures) = found else { return nil }
-        return (BaselineComparison(current: summaries, baseline: baseline, baselineName: settings.name, baselineRunID: run.id, countRemoved: countRemoved), figures)
+        return (BaselineComparison(current: summaries, baseline: baseline, baselineName: settings.name, baselineRunID: run.id, countRemoved: countRemoved, alpha: alpha), figures)
     }
 }

@@ -6,6 +6,13 @@ public struct CaseChange: Sendable, Hashable {
     public var current: ResultStatus
     /// Why the current run's case did not pass, when it did not.
     public var reason: String?
+    /// With several samples on either side: passes out of samples with a response, then and now,
+    /// and the one-sided Fisher p-value of the drop.
+    public var baselinePasses: Int? = nil
+    public var baselineTrials: Int? = nil
+    public var currentPasses: Int? = nil
+    public var currentTrials: Int? = nil
+    public var pValue: Double? = nil
 }
 
 /// This run against a baseline run, case by case and score by score.
@@ -16,6 +23,10 @@ public struct BaselineComparison: Sendable {
     public var regressions: [CaseChange] = []
     /// Cases that failed in the baseline and pass now.
     public var fixes: [CaseChange] = []
+    /// Cases sampled several times whose pass rate fell, but not significantly: reported, not failed.
+    public var insignificantDrops: [CaseChange] = []
+    /// The significance level for sampled cases (a drop with p below it is a regression).
+    public var alpha = 0.05
     /// Cases whose content changed since the baseline: not compared.
     public var changed: [CaseKey] = []
     /// Cases the baseline does not have.
@@ -36,9 +47,10 @@ public struct BaselineComparison: Sendable {
     /// - Parameter countRemoved: false when the current run was filtered, so that cases left out
     ///   on purpose are not called removed.
     public init<Current: Sequence<CaseSummary>, Baseline: Sequence<CaseSummary>>(
-        current: Current, baseline: Baseline, baselineName: String, baselineRunID: String, countRemoved: Bool
+        current: Current, baseline: Baseline, baselineName: String, baselineRunID: String, countRemoved: Bool, alpha: Double = 0.05
     ) {
         self.init(baselineName: baselineName, baselineRunID: baselineRunID)
+        self.alpha = alpha
         var currentIterator = current.makeIterator()
         var baselineIterator = baseline.makeIterator()
         var nextCurrent = currentIterator.next()
@@ -71,13 +83,33 @@ public struct BaselineComparison: Sendable {
         }
         matchedCurrent.add(now)
         matchedBaseline.add(then)
-        switch (then.status, now.status) {
-        case (.pass, .fail):
-            regressions.append(CaseChange(key: now.key, kind: now.kind, baseline: .pass, current: .fail, reason: now.firstReason))
-        case (.fail, .pass):
-            fixes.append(CaseChange(key: now.key, kind: now.kind, baseline: .fail, current: .pass, reason: nil))
-        default:
-            break
+        let trialsThen = then.samples - then.errors, trialsNow = now.samples - now.errors
+        guard trialsThen > 0, trialsNow > 0 else { return }
+        if trialsThen == 1 && trialsNow == 1 {
+            // One sample each: a flip is all there is to go on.
+            switch (then.status, now.status) {
+            case (.pass, .fail):
+                regressions.append(CaseChange(key: now.key, kind: now.kind, baseline: .pass, current: .fail, reason: now.firstReason))
+            case (.fail, .pass):
+                fixes.append(CaseChange(key: now.key, kind: now.kind, baseline: .fail, current: .pass, reason: nil))
+            default:
+                break
+            }
+            return
+        }
+        // Sampled: a drop in the pass rate counts only when it is significant.
+        let rateThen = Double(then.passes) / Double(trialsThen), rateNow = Double(now.passes) / Double(trialsNow)
+        var change = CaseChange(key: now.key, kind: now.kind, baseline: then.status, current: now.status, reason: now.firstReason)
+        change.baselinePasses = then.passes
+        change.baselineTrials = trialsThen
+        change.currentPasses = now.passes
+        change.currentTrials = trialsNow
+        if rateNow < rateThen {
+            let p = Statistics.fisherLower(passesA: then.passes, trialsA: trialsThen, passesB: now.passes, trialsB: trialsNow)
+            change.pValue = p
+            if p < alpha { regressions.append(change) } else { insignificantDrops.append(change) }
+        } else if rateNow > rateThen, then.status != .pass, now.status == .pass {
+            fixes.append(change)
         }
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a run ended.
 public enum RunStatus: String, Sendable, Hashable, CaseIterable {
     case running
@@ -56,7 +58,15 @@ public enum GateJudge {
 
         if let comparison {
             for change in comparison.regressions {
-                regressions.append("\(change.kind.rawValue) case \(change.key) passed in the baseline and fails now: \(change.reason ?? "no reason recorded")")
+                if let p = change.pValue, let a = change.baselinePasses, let n = change.baselineTrials, let b = change.currentPasses, let m = change.currentTrials {
+                    regressions.append(
+                        "\(change.kind.rawValue) case \(change.key) passed \(a)/\(n) samples in the baseline and \(b)/\(m) now, a significant drop (one-sided Fisher p = \(String(format: "%.4f", p)) < gate.alpha \(JSONValue.numberText(comparison.alpha))): \(change.reason ?? "no reason recorded")")
+                } else {
+                    regressions.append("\(change.kind.rawValue) case \(change.key) passed in the baseline and fails now: \(change.reason ?? "no reason recorded")")
+                }
+            }
+            if !comparison.insignificantDrops.isEmpty {
+                notes.append("\(comparison.insignificantDrops.count) sampled case(s) passed less often than in the baseline, but not significantly (p ≥ gate.alpha \(JSONValue.numberText(comparison.alpha))): not counted as regressions")
             }
             if let now = comparison.matchedCurrent.usefulness.score, let then = comparison.matchedBaseline.usefulness.score,
                 then - now > policy.maxUsefulnessDrop + epsilon

@@ -9,7 +9,7 @@ public enum ConfigLoader {
     static let promptKeys = ["system", "template"]
     static let runKeys = ["concurrency", "repeat", "timeout", "connect_timeout", "retries", "backoff", "rpm", "tpm", "max_response_mb", "budget"]
     static let baselineKeys = ["file", "name"]
-    static let gateKeys = ["max_usefulness_drop", "max_safety_drop", "max_tool_accuracy_drop", "min_usefulness", "min_safety", "max_error_rate"]
+    static let gateKeys = ["max_usefulness_drop", "max_safety_drop", "max_tool_accuracy_drop", "min_usefulness", "min_safety", "max_error_rate", "alpha"]
     static let reportsKeys = ["dir", "formats"]
     static let priceKeys = ["input_per_mtok", "output_per_mtok"]
 
@@ -494,6 +494,7 @@ public enum ConfigLoader {
             gate.minSafety = value
         }
         if let value = node.double("max_error_rate", in: 0...1, log: &log) { gate.maxErrorRate = value }
+        if let value = node.double("alpha", in: 0.0001...0.5, log: &log) { gate.alpha = value }
         return gate
     }
 

@@ -131,7 +131,11 @@ public struct GateSummary: Sendable {
             lines.append("")
             lines.append("Regressed cases (\(comparison.regressions.count)):")
             for change in comparison.regressions.prefix(Self.listLimit) {
-                lines.append("  FAIL \(change.key) [\(change.kind.rawValue)]: \(oneLine(change.reason ?? "failed"))")
+                var counts = ""
+                if let p = change.pValue, let a = change.baselinePasses, let n = change.baselineTrials, let b = change.currentPasses, let m = change.currentTrials {
+                    counts = "\(a)/\(n) → \(b)/\(m) samples, p = \(String(format: "%.3f", p)); "
+                }
+                lines.append("  FAIL \(change.key) [\(change.kind.rawValue)]: \(counts)\(oneLine(change.reason ?? "failed"))")
             }
             if comparison.regressions.count > Self.listLimit {
                 lines.append("  … and \(comparison.regressions.count - Self.listLimit) more (see the JUnit report)")
