@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -109,6 +110,45 @@ import Testing
         let output = try await ProcessRunner.evalgate(["validate"], in: project.url)
         #expect(output.status == 2)
         #expect(output.stderr.contains("assertion 'llm_rubric' needs a judge model: add a 'judge: {provider: …}' block to the config"))
+    }
+
+    @Test func aDifferentServedModelUnderTheSameConfigIsReportedAsDrift() async throws {
+        let served = Mutex("m-live-2026-01")
+        let server = try LoopbackServer { _ in
+            .json(#"{"model": "\#(served.withLock { $0 })", "choices": [{"message": {"content": "ok"}}]}"#)
+        }
+        let folder = try project(cases: 2, concurrency: 2, server: server)
+        #expect(try await ProcessRunner.evalgate(["gate"], in: folder.url).status == 0)
+        #expect(try await ProcessRunner.evalgate(["baseline", "promote"], in: folder.url).status == 0)
+        served.withLock { $0 = "m-live-2026-06" }
+        let noted = try await ProcessRunner.evalgate(["gate"], in: folder.url)
+        #expect(noted.status == 0)
+        #expect(noted.stdout.contains("Note: provider drift (same config fingerprint as the baseline): the provider served m-live-2026-06 where the baseline got m-live-2026-01"))
+        let strict = try await ProcessRunner.evalgate(["gate"], in: folder.url, environment: ["EVALGATE_GATE_FAIL_ON_DRIFT": "true"])
+        #expect(strict.status == 1, "\(strict.stdout)")
+        server.stop()
+    }
+
+    @Test func theSummaryShowsWhatChangedInTheConfig() async throws {
+        let server = try LoopbackServer { _ in .json(Self.answer) }
+        let folder = try project(cases: 1, concurrency: 1, server: server)
+        try folder.write("system.md", "Be brief.\nNever share codes.\n")
+        let original = try folder.read("evalgate.yaml")
+        try folder.write("evalgate.yaml", original + "\nprompt: {system: system.md}\n")
+        #expect(try await ProcessRunner.evalgate(["gate"], in: folder.url).status == 0)
+        #expect(try await ProcessRunner.evalgate(["baseline", "promote"], in: folder.url).status == 0)
+        try folder.write("system.md", "Be brief and warm.\nNever share codes.\n")
+        try folder.write("evalgate.yaml", original.replacingOccurrences(of: "model: m-live,", with: "model: m-live, temperature: 0.4,") + "\nprompt: {system: system.md}\n")
+        let output = try await ProcessRunner.evalgate(["gate"], in: folder.url)
+        #expect(output.stdout.contains("""
+            Config changes since the baseline:
+              temperature: unset → 0.4
+              system prompt: +1 −1 lines
+                -Be brief.
+                +Be brief and warm.
+                 Never share codes.
+            """), "\(output.stdout)")
+        server.stop()
     }
 
     @Test func requestIDsAndAttemptsAreStoredWithEachResult() async throws {

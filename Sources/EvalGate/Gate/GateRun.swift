@@ -143,9 +143,23 @@ public struct GateRun: Sendable {
         }
         var comparison: BaselineComparison?
         var baselineFigures: Figures?
+        var configDiff: ConfigDiff?
+        var drift: [String] = []
         if compare, let found = try await BaselineLookup.compare(summaries, with: config.baseline, countRemoved: project.filter.isEmpty, alpha: config.gate.alpha, display: project.display) {
             comparison = found.0
             baselineFigures = found.1
+            let baselineConfig = (try? JSONSource.value(found.2.configJSON)) ?? .null
+            configDiff = ConfigDiff(baseline: baselineConfig, current: config.storedJSON)
+            if found.2.configFingerprint == config.fingerprint {
+                // Same pinned config: any change in results or served model is the provider's doing.
+                let served = (try? await store.servedModels(runID: runID)) ?? []
+                if !found.3.isEmpty, !served.isEmpty, served != found.3 {
+                    drift.append("the provider served \(served.sorted().joined(separator: ", ")) where the baseline got \(found.3.sorted().joined(separator: ", "))")
+                }
+                if !found.0.regressions.isEmpty {
+                    drift.append("\(found.0.regressions.count) case(s) regressed with the config unchanged")
+                }
+            }
         }
         var verdict: GateVerdict
         if compare {
@@ -164,6 +178,15 @@ public struct GateRun: Sendable {
             verdict = judged
         }
 
+        if !drift.isEmpty {
+            let line = "provider drift (same config fingerprint as the baseline): " + drift.joined(separator: "; ")
+            if config.gate.failOnDrift && compare {
+                verdict.outcome = .regression
+                verdict.reasons.append(line + " — gate.fail_on_drift is set")
+            } else {
+                verdict.notes.append(line)
+            }
+        }
         if status == .budgetExceeded, let index = verdict.reasons.firstIndex(where: { $0.hasPrefix("the spending cap") }) {
             let spent = figures.overall
             var detail = "after \(spent.results) of \(project.plan.count) requests (spent \(spent.inputTokens + spent.outputTokens) tokens"
@@ -189,6 +212,7 @@ public struct GateRun: Sendable {
             comparison: comparison, baselineName: config.baseline.name, verdict: verdict, reportFiles: reportFiles,
             errorExamples: errorExamples, figures: figures.overall, baselineFigures: baselineFigures)
         summary.flaky = summaries.filter(\.isFlaky)
+        summary.configDiff = configDiff
         summary.suiteFigures = Dictionary(figures.suites.map { ($0.name, $0.figures) }, uniquingKeysWith: { first, _ in first })
         return RunReport(
             runID: runID, status: status, scores: scores, comparison: comparison, verdict: verdict, summary: summary.render(),
@@ -200,7 +224,7 @@ public struct GateRun: Sendable {
 enum BaselineLookup {
     static func compare(
         _ summaries: [CaseSummary], with settings: BaselineSettings, countRemoved: Bool, alpha: Double, display: (URL) -> String
-    ) async throws(EvalGateError) -> (BaselineComparison, Figures)? {
+    ) async throws(EvalGateError) -> (BaselineComparison, Figures, RunRecord, Set<String>)? {
         let path = settings.file.url.path
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let baselineStore: RunStore
@@ -209,10 +233,13 @@ enum BaselineLookup {
         } catch {
             throw .invalidInput(ValidationError(settings.file.location, "the baseline file \(display(settings.file.url)) cannot be read: \(error)"))
         }
-        let found: (RunRecord, [CaseSummary], Figures)?
+        let found: (RunRecord, [CaseSummary], Figures, Set<String>)?
         do {
             if let run = try await baselineStore.baselineRun(name: settings.name) {
-                found = (run, try await baselineStore.caseSummaries(runID: run.id), try await baselineStore.figures(runID: run.id).overall)
+                found = (
+                    run, try await baselineStore.caseSummaries(runID: run.id), try await baselineStore.figures(runID: run.id).overall,
+                    try await baselineStore.servedModels(runID: run.id)
+                )
             } else {
                 found = nil
             }
@@ -221,7 +248,9 @@ enum BaselineLookup {
             throw .storage("cannot read baseline '\(settings.name)' from \(display(settings.file.url)): \(error)")
         }
         await baselineStore.close()
-        guard let (run, baseline, figures) = found else { return nil }
-        return (BaselineComparison(current: summaries, baseline: baseline, baselineName: settings.name, baselineRunID: run.id, countRemoved: countRemoved, alpha: alpha), figures)
+        guard let (run, baseline, figures, served) = found else { return nil }
+        let comparison = BaselineComparison(
+            current: summaries, baseline: baseline, baselineName: settings.name, baselineRunID: run.id, countRemoved: countRemoved, alpha: alpha)
+        return (comparison, figures, run, served)
     }
 }

@@ -320,6 +320,9 @@ public struct GatePolicy: Sendable, Hashable {
     public var minSafety: Double? = 1.0
     /// The largest share of error results the gate still vouches for. Default 0.005.
     public var maxErrorRate: Double = 0.005
+    /// Provider drift (same config as the baseline, yet different results or a different served
+    /// model) fails the gate instead of being reported. Default false.
+    public var failOnDrift = false
     /// Significance level for cases sampled more than once: a drop in a case's pass rate is a
     /// regression only when the one-sided Fisher exact test gives p below this. Default 0.05.
     public var alpha: Double = 0.05
@@ -335,6 +338,7 @@ public struct GatePolicy: Sendable, Hashable {
             "min_safety": minSafety.map(JSONValue.number) ?? .null,
             "max_error_rate": .number(maxErrorRate),
             "alpha": .number(alpha),
+            "fail_on_drift": .bool(failOnDrift),
         ]
     }
 }

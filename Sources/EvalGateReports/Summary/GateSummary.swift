@@ -27,6 +27,8 @@ public struct GateSummary: Sendable {
     public var baselineFigures: Figures?
     /// Cases that passed some samples and failed others.
     public var flaky: [CaseSummary] = []
+    /// What changed in the pinned config since the baseline.
+    public var configDiff: ConfigDiff?
     /// Each suite's figures, for the per-suite lines.
     public var suiteFigures: [String: Figures] = [:]
 
@@ -153,6 +155,15 @@ public struct GateSummary: Sendable {
             for example in errorExamples { lines.append("  ERROR \(oneLine(example))") }
             if scores.errorResults > errorExamples.count {
                 lines.append("  … and \(scores.errorResults - errorExamples.count) more")
+            }
+        }
+        if let configDiff, !configDiff.isEmpty {
+            lines.append("")
+            lines.append("Config changes since the baseline:")
+            for change in configDiff.changes { lines.append("  \(oneLine(change))") }
+            if !configDiff.systemPromptDiff.isEmpty {
+                for line in configDiff.systemPromptDiff.prefix(12) { lines.append("    \(oneLine(line))") }
+                if configDiff.systemPromptDiff.count > 12 { lines.append("    … \(configDiff.systemPromptDiff.count - 12) more diff lines") }
             }
         }
         if !flaky.isEmpty {

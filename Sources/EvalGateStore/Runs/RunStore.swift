@@ -196,6 +196,18 @@ public final class RunStore: Sendable {
         }
     }
 
+    /// The model strings the provider reported serving in a run (empty when it reported none).
+    public func servedModels(runID: String) async throws -> Set<String> {
+        try await database.perform { database in
+            var models = Set<String>()
+            try database.prepare("SELECT DISTINCT served_model FROM results WHERE run_id = ? AND served_model IS NOT NULL")
+                .forEachRow([.text(runID)]) { row in
+                    if let model = row.string(0) { models.insert(model) }
+                }
+            return models
+        }
+    }
+
     /// Where a page of results ends, to ask for the next one.
     public struct ResultCursor: Sendable, Hashable {
         public var suite: String
