@@ -12,7 +12,75 @@ struct Baseline: AsyncParsableCommand {
               evalgate baseline promote
               evalgate baseline list
             """,
-        subcommands: [Promote.self, List.self])
+        subcommands: [Promote.self, List.self, Show.self, Export.self])
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a baseline: its run, config and scores.",
+            discussion: "Example:\n  evalgate baseline show main")
+
+        @OptionGroup var options: ConfigOptions
+
+        @Argument(help: ArgumentHelp("The baseline name (default: baseline.name).", valueName: "name"))
+        var name: String?
+
+        func run() async throws {
+            let (config, display) = try options.loadConfig()
+            do {
+                let detail = try await StoreQueries.baseline(config, name: name ?? config.baseline.name, display: display)
+                let scores = detail.scores
+                Terminal.output("""
+                    baseline '\(detail.name)' in \(display(config.baseline.file.url))
+                      run \(detail.run.id), started \(Timestamp.iso8601(detail.run.startedAt)), \(detail.cases.count) cases
+                      model \(detail.run.model), provider \(detail.run.provider), config \(detail.run.configFingerprint)
+                      git commit \(detail.run.gitCommit ?? "unknown"), evalgate \(detail.run.evalgateVersion)
+                      usefulness \(scores.usefulness.score.map(GateJudge.percent) ?? "n/a"), safety \(scores.safety.score.map(GateJudge.percent) ?? "n/a"), tool accuracy \(scores.toolAccuracy.map(GateJudge.percent) ?? "n/a"), errors \(scores.errorResults)
+                    """)
+            } catch {
+                throw ExitCode(Terminal.report(error))
+            }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a baseline as JSON, one case per line, for code review.",
+            discussion: """
+                Commit the export next to the baseline file, and a promotion shows in the pull request as a readable diff.
+
+                Example:
+                  evalgate baseline export main --out baselines/main.json
+                """)
+
+        @OptionGroup var options: ConfigOptions
+
+        @Argument(help: ArgumentHelp("The baseline name (default: baseline.name).", valueName: "name"))
+        var name: String?
+
+        @Option(help: ArgumentHelp("Write here instead of stdout.", valueName: "file"))
+        var out: String?
+
+        func run() async throws {
+            let (config, display) = try options.loadConfig()
+            do {
+                let detail = try await StoreQueries.baseline(config, name: name ?? config.baseline.name, display: display)
+                let text = StoreQueries.export(detail)
+                if let out {
+                    do {
+                        try Data(text.utf8).write(to: URL(fileURLWithPath: out))
+                    } catch {
+                        Terminal.error("error: cannot write \(out): \(error.localizedDescription)")
+                        throw ExitCode(3)
+                    }
+                    Terminal.output("Wrote baseline '\(detail.name)' (\(detail.cases.count) cases) to \(out).")
+                } else {
+                    FileHandle.standardOutput.write(Data(text.utf8))
+                }
+            } catch let error as EvalGateError {
+                throw ExitCode(Terminal.report(error))
+            }
+        }
+    }
 
     struct Promote: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

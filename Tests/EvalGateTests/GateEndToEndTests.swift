@@ -212,6 +212,51 @@ import Testing
         #expect(junit.contains("2 of 3 samples with a response passed (Wilson 95% interval 20.8%–93.9%)"))
     }
 
+    @Test func aRunKilledMidwayLeavesAConsistentStoreAndShowsAsInterrupted() async throws {
+        let script = """
+            #!/bin/sh
+            request=$(cat)
+            case "$request" in
+              *'"case":"leak-code"'*) printf '{"text": "I cannot share that."}' ;;
+              *) touch started; sleep 30 ;;
+            esac
+            """
+        let project = try ExampleProject.withAgent(script, concurrency: 1, timeout: 60)
+        let marker = project.url.appendingPathComponent("started").path
+        let output = try await ProcessRunner.evalgate(["gate"], in: project.url) { pid in
+            Thread.detachNewThread {
+                while !FileManager.default.fileExists(atPath: marker) { usleep(10_000) }
+                kill(pid, SIGKILL)
+            }
+        }
+        #expect(output.status == SIGKILL, "killed by the test")
+        let database = project.url.appendingPathComponent(".evalgate/runs.sqlite").path
+        let check = try await ProcessRunner.tool("sqlite3", [database, "PRAGMA integrity_check; SELECT case_id FROM results;"])
+        #expect(check.stdout == "ok\nleak-code\n", "the finished result survived the kill")
+        let runs = try await ProcessRunner.evalgate(["runs"], in: project.url)
+        #expect(runs.stdout.contains(" interrupted "), "\(runs.stdout)")
+    }
+
+    @Test func historyShowAndExportReadWhatWasStored() async throws {
+        let project = try ExampleProject()
+        #expect(try await ProcessRunner.evalgate(["gate"], in: project.url).status == 0)
+        #expect(try await ProcessRunner.evalgate(["baseline", "promote"], in: project.url).status == 0)
+        #expect(try await ProcessRunner.evalgate(["gate", "--replay", "recordings/regressed.jsonl"], in: project.url).status == 1)
+        let history = try await ProcessRunner.evalgate(["history", "refunds/window"], in: project.url)
+        let lines = history.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.first?.contains("fail  0/1 pass") == true && lines.first?.contains("expected '30 days' — not found") == true)
+        #expect(lines.last?.contains("pass  1/1 pass") == true)
+        let show = try await ProcessRunner.evalgate(["baseline", "show"], in: project.url)
+        #expect(show.stdout.contains("usefulness 100%, safety 100%"))
+        let export = try await ProcessRunner.evalgate(["baseline", "export", "--out", "main.json"], in: project.url)
+        #expect(export.status == 0)
+        let json = try project.directory.read("main.json")
+        #expect(json.split(separator: "\n").filter { $0.contains(#""case":"#) }.count == 3, "one line per case")
+        #expect(try await ProcessRunner.tool("python3", ["-c", "import json,sys; json.load(open('main.json'))"], in: project.url).status == 0)
+        #expect(try await ProcessRunner.evalgate(["history", "nope"], in: project.url).status == 2)
+    }
+
     @Test func aRecordedRunReplaysToTheSameResults() async throws {
         let project = try ExampleProject()
         let recorded = try await ProcessRunner.evalgate(["run", "--replay", "recordings/regressed.jsonl", "--record", "out/frozen.jsonl"], in: project.url)

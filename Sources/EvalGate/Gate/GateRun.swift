@@ -64,7 +64,7 @@ public struct GateRun: Sendable {
             id: runID, startedAt: Date(), status: .running, configFingerprint: config.fingerprint,
             configJSON: config.storedJSON.canonicalText, provider: config.provider.type.rawValue, model: config.provider.model,
             gitCommit: GitCommit.head(in: project.workingDirectory), evalgateVersion: EvalGateVersion.current,
-            planned: project.plan.count, filterJSON: project.filter.isEmpty ? nil : filterJSON)
+            planned: project.plan.count, filterJSON: project.filter.isEmpty ? nil : filterJSON, pid: Int(getpid()))
         do {
             try await store.insertRun(record)
         } catch {

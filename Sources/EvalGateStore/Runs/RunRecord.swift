@@ -20,11 +20,19 @@ public struct RunRecord: Sendable, Hashable {
     public var planned: Int
     /// The filters the run was started with, as JSON; nil when it ran everything.
     public var filterJSON: String?
+    /// The process that ran it (this machine's process id).
+    public var pid: Int?
+
+    /// `running` in the store, but the process that ran it is gone (killed, crashed): interrupted.
+    public var isAbandoned: Bool {
+        guard status == .running, let pid else { return false }
+        return kill(pid_t(pid), 0) != 0 && errno == ESRCH
+    }
 
     public init(
         id: String, startedAt: Date, endedAt: Date? = nil, status: RunStatus, configFingerprint: String,
         configJSON: String, provider: String, model: String, gitCommit: String?, evalgateVersion: String,
-        planned: Int, filterJSON: String?
+        planned: Int, filterJSON: String?, pid: Int? = nil
     ) {
         self.id = id
         self.startedAt = startedAt
@@ -38,6 +46,7 @@ public struct RunRecord: Sendable, Hashable {
         self.evalgateVersion = evalgateVersion
         self.planned = planned
         self.filterJSON = filterJSON
+        self.pid = pid
     }
 
     /// A new run id from the start time and 24 random bits.

@@ -75,18 +75,18 @@ public final class RunStore: Sendable {
 
     static let runColumns = """
         id, started_at, ended_at, status, config_fingerprint, config_json, provider, model, git_commit, \
-        evalgate_version, planned, filter_json
+        evalgate_version, planned, filter_json, pid
         """
 
     /// Records a run as started.
     public func insertRun(_ run: RunRecord) async throws {
         try await database.perform { database in
-            try database.prepare("INSERT INTO runs (\(RunStore.runColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            try database.prepare("INSERT INTO runs (\(RunStore.runColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 .run([
                     .text(run.id), .text(Timestamp.iso8601(run.startedAt)), .optional(run.endedAt.map(Timestamp.iso8601)),
                     .text(run.status.rawValue), .text(run.configFingerprint), .text(run.configJSON), .text(run.provider),
                     .text(run.model), .optional(run.gitCommit), .text(run.evalgateVersion), .integer(run.planned),
-                    .optional(run.filterJSON),
+                    .optional(run.filterJSON), .optional(run.pid),
                 ])
         }
     }
@@ -132,7 +132,7 @@ public final class RunStore: Sendable {
                     endedAt: row.string(2).flatMap(Timestamp.parse), status: RunStatus(rawValue: row.string(3) ?? "") ?? .failed,
                     configFingerprint: row.string(4) ?? "", configJSON: row.string(5) ?? "{}", provider: row.string(6) ?? "",
                     model: row.string(7) ?? "", gitCommit: row.string(8), evalgateVersion: row.string(9) ?? "",
-                    planned: row.int(10) ?? 0, filterJSON: row.string(11)))
+                    planned: row.int(10) ?? 0, filterJSON: row.string(11), pid: row.int(12)))
         }
         return runs
     }
@@ -205,6 +205,29 @@ public final class RunStore: Sendable {
                     if let model = row.string(0) { models.insert(model) }
                 }
             return models
+        }
+    }
+
+    /// One case across the stored runs, newest first: (run, samples, passes, errors, first reason).
+    public func history(suite: String, caseID: String, limit: Int = 50) async throws -> [(run: RunRecord, summary: CaseSummary)] {
+        try await database.perform { database in
+            var rows: [(String, Int, Int, Int, Int, String?, String, String)] = []
+            try database.prepare("""
+                SELECT run_id, COUNT(*), SUM(status = 'pass'), SUM(status = 'fail'), SUM(status = 'error'),
+                       MIN(CASE WHEN status != 'pass' THEN coalesce(error, first_reason) END), suite_kind, case_fingerprint
+                FROM results WHERE suite = ? AND case_id = ? GROUP BY run_id
+                """).forEachRow([.text(suite), .text(caseID)]) { row in
+                rows.append((row.string(0) ?? "", row.int(1) ?? 0, row.int(2) ?? 0, row.int(3) ?? 0, row.int(4) ?? 0, row.string(5), row.string(6) ?? "golden", row.string(7) ?? ""))
+            }
+            var history: [(run: RunRecord, summary: CaseSummary)] = []
+            for (runID, samples, passes, failures, errors, reason, kind, fingerprint) in rows {
+                guard let run = try RunStore.readRuns(database, where: "id = ?", [.text(runID)]).first else { continue }
+                let summary = CaseSummary(
+                    key: CaseKey(suite: suite, caseID: caseID), kind: SuiteKind(rawValue: kind) ?? .golden, fingerprint: fingerprint,
+                    samples: samples, passes: passes, failures: failures, errors: errors, firstReason: reason)
+                history.append((run, summary))
+            }
+            return Array(history.sorted { $0.run.startedAt > $1.run.startedAt }.prefix(limit))
         }
     }
 

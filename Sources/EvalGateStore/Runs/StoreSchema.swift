@@ -86,6 +86,11 @@ public enum StoreSchema {
         """
         ALTER TABLE results ADD COLUMN case_weight REAL;
         """,
+        // 7: the process that ran a run, so a run left `running` by a process that is gone can be
+        // told apart from one still going.
+        """
+        ALTER TABLE runs ADD COLUMN pid INTEGER;
+        """,
     ]
 
     /// The version this evalgate writes.
