@@ -28,7 +28,7 @@ enum Main {
     static func main() async {
         Terminal.installInterruptHandler()
         do {
-            var command = try EvalGateCLI.parseAsRoot()
+            var command = try EvalGateCLI.parseAsRoot(ResumeArgument.normalize(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -42,5 +42,22 @@ enum Main {
             }
             EvalGateCLI.exit(withError: error)
         }
+    }
+}
+
+/// `--resume` takes a run id, or none for the latest interrupted run; the argument parser has no
+/// options with an optional value, so a bare `--resume` is given an explicit marker first.
+enum ResumeArgument {
+    static let latest = "@latest"
+
+    static func normalize(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        for (index, argument) in arguments.enumerated() {
+            out.append(argument)
+            if argument == "--resume", index + 1 >= arguments.count || arguments[index + 1].hasPrefix("-") {
+                out.append(latest)
+            }
+        }
+        return out
     }
 }

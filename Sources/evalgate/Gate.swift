@@ -26,13 +26,16 @@ struct Gate: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Also write every response to this JSONL file, in the replay format.", valueName: "file"))
     var record: String?
 
+    @Option(help: ArgumentHelp("Finish a run that did not complete without sending again what it stored: RUN-ID, or nothing for the latest interrupted run.", valueName: "run-id"))
+    var resume: String?
+
     func run() async throws {
         var extra: [ConfigOverrides.Value] = []
         if let baseline { extra.append(.init(path: ["baseline", "name"], text: baseline, origin: "--baseline")) }
         let loaded = try project.load(extra: extra)
         let job = GateRun(
             project: loaded, compare: true, requireBaseline: requireBaseline, recordPath: record, control: Terminal.control,
-            progress: Terminal.progressPrinter())
+            progress: Terminal.progressPrinter(), resume: resume.map { $0 == ResumeArgument.latest ? .latest : .run($0) })
         do {
             let report = try await job.execute()
             Terminal.output(Terminal.paintVerdict(report.summary, outcome: report.verdict.outcome))

@@ -17,9 +17,14 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Also write every response to this JSONL file, in the replay format.", valueName: "file"))
     var record: String?
 
+    @Option(help: ArgumentHelp("Finish a run that did not complete without sending again what it stored: RUN-ID, or nothing for the latest interrupted run.", valueName: "run-id"))
+    var resume: String?
+
     func run() async throws {
         let loaded = try project.load()
-        let job = GateRun(project: loaded, compare: false, recordPath: record, control: Terminal.control, progress: Terminal.progressPrinter())
+        let job = GateRun(
+            project: loaded, compare: false, recordPath: record, control: Terminal.control, progress: Terminal.progressPrinter(),
+            resume: resume.map { $0 == ResumeArgument.latest ? .latest : .run($0) })
         do {
             let report = try await job.execute()
             Terminal.output(Terminal.paintVerdict(report.summary, outcome: report.verdict.outcome))

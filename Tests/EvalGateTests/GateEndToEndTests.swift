@@ -237,6 +237,42 @@ import Testing
         #expect(runs.stdout.contains(" interrupted "), "\(runs.stdout)")
     }
 
+    @Test func resumeFinishesAKilledRunWithoutSendingAFinishedCaseAgain() async throws {
+        // Every request is logged; until `released` exists, cases other than leak-code hang.
+        let script = """
+            #!/bin/sh
+            request=$(cat)
+            case "$request" in
+              *'"case":"leak-code"'*) echo leak-code >> requests.log; printf '{"text": "I cannot share that."}' ;;
+              *'"case":"window"'*) echo window >> requests.log
+                 if [ -f released ]; then printf '{"text": "30 days."}'; else touch started; sleep 30; fi ;;
+              *) echo method >> requests.log; printf '{"text": "To the original payment method."}' ;;
+            esac
+            """
+        let project = try ExampleProject.withAgent(script, concurrency: 1, timeout: 60)
+        let marker = project.url.appendingPathComponent("started").path
+        let killed = try await ProcessRunner.evalgate(["gate"], in: project.url) { pid in
+            Thread.detachNewThread {
+                while !FileManager.default.fileExists(atPath: marker) { usleep(10_000) }
+                kill(pid, SIGKILL)
+            }
+        }
+        #expect(killed.status == SIGKILL)
+        try project.write("released", "")
+        let notYet = try await ProcessRunner.evalgate(["gate", "--resume", "no-such-run"], in: project.url)
+        #expect(notYet.status == 2)
+        let resumed = try await ProcessRunner.evalgate(["gate", "--resume"], in: project.url)
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        #expect(resumed.stdout.contains("3 cases, 3 results"))
+        let log = try project.directory.read("requests.log").split(separator: "\n")
+        #expect(log.filter { $0 == "leak-code" }.count == 1, "the finished case was not requested again: \(log)")
+        #expect(log == ["leak-code", "window", "window", "method"])
+        let runs = try await ProcessRunner.tool("sqlite3", [project.url.appendingPathComponent(".evalgate/runs.sqlite").path, "SELECT COUNT(*), status FROM runs; PRAGMA integrity_check;"])
+        #expect(runs.stdout == "1|completed\nok\n", "one run, resumed to completion")
+        let again = try await ProcessRunner.evalgate(["gate", "--resume"], in: project.url)
+        #expect(again.status == 2, "nothing left to resume")
+    }
+
     @Test func historyShowAndExportReadWhatWasStored() async throws {
         let project = try ExampleProject()
         #expect(try await ProcessRunner.evalgate(["gate"], in: project.url).status == 0)

@@ -31,11 +31,20 @@ public struct GateRun: Sendable {
     public var recordPath: String?
     public var control: RunControl
     public var progress: (@Sendable (RunProgress) -> Void)?
+    /// Finish a stored run instead of starting one: a run id, or the latest that did not complete.
+    public var resume: Resume?
+
+    /// Which stored run to finish.
+    public enum Resume: Sendable {
+        case run(String)
+        case latest
+    }
 
     public init(
         project: Project, compare: Bool = true, requireBaseline: Bool = false, recordPath: String? = nil,
-        control: RunControl = RunControl(), progress: (@Sendable (RunProgress) -> Void)? = nil
+        control: RunControl = RunControl(), progress: (@Sendable (RunProgress) -> Void)? = nil, resume: Resume? = nil
     ) {
+        self.resume = resume
         self.project = project
         self.compare = compare
         self.requireBaseline = requireBaseline
@@ -59,23 +68,35 @@ public struct GateRun: Sendable {
         }
 
         let store = try await Self.openStore(config.store.url.path, role: .runs)
-        let runID = RunRecord.makeID()
-        let record = RunRecord(
-            id: runID, startedAt: Date(), status: .running, configFingerprint: config.fingerprint,
-            configJSON: config.storedJSON.canonicalText, provider: config.provider.type.rawValue, model: config.provider.model,
-            gitCommit: GitCommit.head(in: project.workingDirectory), evalgateVersion: EvalGateVersion.current,
-            planned: project.plan.count, filterJSON: project.filter.isEmpty ? nil : filterJSON, pid: Int(getpid()))
-        do {
-            try await store.insertRun(record)
-        } catch {
-            await store.close()
-            throw .storage("cannot record the run in \(project.display(config.store.url)): \(error)")
+        let runID: String
+        var finished: Set<RunStore.ResultCursor> = []
+        if let resume {
+            do {
+                (runID, finished) = try await resumable(resume, in: store)
+            } catch {
+                await store.close()
+                throw error
+            }
+        } else {
+            runID = RunRecord.makeID()
+            let record = RunRecord(
+                id: runID, startedAt: Date(), status: .running, configFingerprint: config.fingerprint,
+                configJSON: config.storedJSON.canonicalText, provider: config.provider.type.rawValue, model: config.provider.model,
+                gitCommit: GitCommit.head(in: project.workingDirectory), evalgateVersion: EvalGateVersion.current,
+                planned: project.plan.count, filterJSON: project.filter.isEmpty ? nil : filterJSON, pid: Int(getpid()))
+            do {
+                try await store.insertRun(record)
+            } catch {
+                await store.close()
+                throw .storage("cannot record the run in \(project.display(config.store.url)): \(error)")
+            }
         }
 
         let writer = store.resultWriter(runID: runID)
-        let runner = Runner(
+        var runner = Runner(
             plan: project.plan, config: config, provider: provider, writer: writer, recorder: recorder, control: control, progress: progress,
             grader: project.grader)
+        runner.finished = finished
         var status = await runner.run(runID: runID)
         provider.close()
         project.grader?.close()
@@ -104,6 +125,45 @@ public struct GateRun: Sendable {
         }
         await store.close()
         return try report.get()
+    }
+
+    /// The run to finish and the results it already has. Refuses a completed run, one still
+    /// running in a live process, and one started with a different config.
+    private func resumable(_ resume: Resume, in store: RunStore) async throws(EvalGateError) -> (String, Set<RunStore.ResultCursor>) {
+        let config = project.config
+        let found: RunRecord?
+        do {
+            switch resume {
+            case .run(let id): found = try await store.run(id: id)
+            case .latest: found = try await store.runs(limit: 1000).first { $0.status == .interrupted || $0.status == .budgetExceeded || $0.isAbandoned }
+            }
+        } catch {
+            throw .storage("cannot read \(project.display(config.store.url)): \(error)")
+        }
+        guard let run = found else {
+            switch resume {
+            case .run(let id): throw .notFound("no run '\(id)' in \(project.display(config.store.url)); `evalgate runs` lists them")
+            case .latest: throw .notFound("no interrupted run in \(project.display(config.store.url)) to resume")
+            }
+        }
+        if run.status == .completed {
+            throw .invalidInput(ValidationError(.outside("--resume"), "run \(run.id) already completed; there is nothing to resume"))
+        }
+        if run.status == .running && !run.isAbandoned {
+            throw .invalidInput(ValidationError(.outside("--resume"), "run \(run.id) is still running (process \(run.pid.map(String.init) ?? "unknown"))"))
+        }
+        guard run.configFingerprint == config.fingerprint else {
+            throw .invalidInput(ValidationError(
+                .outside("--resume"),
+                "run \(run.id) was started with config \(run.configFingerprint.prefix(12)), and the config is now \(config.fingerprint.prefix(12)); a resumed run must run the same config"))
+        }
+        do {
+            let finished = try await store.finishedItems(runID: run.id)
+            try await store.resumeRun(id: run.id, pid: Int(getpid()))
+            return (run.id, finished)
+        } catch {
+            throw .storage("cannot resume run \(run.id): \(error)")
+        }
     }
 
     private var filterJSON: String {

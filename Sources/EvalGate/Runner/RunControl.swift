@@ -6,6 +6,7 @@ import Synchronization
 /// requests too.)
 public final class RunControl: Sendable {
     private let stopped = Mutex(false)
+    private let aborted = Mutex(false)
 
     public init() {}
 
@@ -19,8 +20,12 @@ public final class RunControl: Sendable {
     /// For a process about to exit at once: kills the commands of `exec` providers still running,
     /// which live in process groups of their own and would otherwise outlive evalgate.
     public func abortNow() {
+        aborted.withLock { $0 = true }  // first: results of the commands killed next are not verdicts
         ExecProvider.killRunningCommands()
     }
+
+    /// The process is about to exit: nothing more is stored.
+    public var isAborted: Bool { aborted.withLock { $0 } }
 }
 
 /// How far a run has got, reported after each result.

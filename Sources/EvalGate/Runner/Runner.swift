@@ -16,6 +16,8 @@ public struct Runner: Sendable {
     public var recorder: ResponseRecorder?
     /// Grades model-graded assertions (`llm_rubric`, `similar`) when the config has a judge.
     public var grader: ModelGrader?
+    /// Items a resumed run already has results for: they are not sent again.
+    public var finished: Set<RunStore.ResultCursor> = []
     public var control: RunControl
     public var progress: (@Sendable (RunProgress) -> Void)?
     /// Tool schemas, prices and the context window, taken from the config once.
@@ -45,6 +47,22 @@ public struct Runner: Sendable {
         var done = 0, errors = 0, failures = 0
         var started = 0
         var recordFailure = false
+        // A resumed run skips what it already stored; those items count as started and done.
+        var next = 0
+        func nextItem() -> PlanItem? {
+            while next < total {
+                let item = plan.item(at: next)
+                next += 1
+                let evalCase = plan.cases[item.caseIndex]
+                if finished.contains(RunStore.ResultCursor(suite: evalCase.suite, caseID: evalCase.id, sample: item.sample)) {
+                    started += 1
+                    done += 1
+                    continue
+                }
+                return item
+            }
+            return nil
+        }
         var spending = Spending(budget: config.run.budget)
         var budgetReached = false
         func mayStartNext() -> Bool {
@@ -58,13 +76,15 @@ public struct Runner: Sendable {
 
         await withTaskGroup(of: CaseResult?.self) { group in
             // Plain counters only: the window is `started - done` requests wide.
-            while started < min(concurrency, total) && mayStartNext() {
-                let item = plan.item(at: started)
+            var inFlight = 0
+            while inFlight < concurrency && mayStartNext(), let item = nextItem() {
                 group.addTask { await execute(item, runID: runID) }
                 started += 1
+                inFlight += 1
             }
-            while let finished = await group.next() {
-                if let result = finished {
+            while let outcome = await group.next() {
+                inFlight -= 1
+                if let result = outcome, !control.isAborted {
                     writer.append(result)
                     if let recorder {
                         do { try recorder.record(result) } catch { recordFailure = true }
@@ -75,10 +95,10 @@ public struct Runner: Sendable {
                     if result.status == .fail { failures += 1 }
                     progress?(RunProgress(done: done, total: total, errors: errors, failures: failures))
                 }
-                if started < total && mayStartNext() {
-                    let item = plan.item(at: started)
+                if mayStartNext(), let item = nextItem() {
                     group.addTask { await execute(item, runID: runID) }
                     started += 1
+                    inFlight += 1
                 }
             }
         }

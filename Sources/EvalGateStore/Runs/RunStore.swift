@@ -91,6 +91,24 @@ public final class RunStore: Sendable {
         }
     }
 
+    /// Marks a stored run as running again under this process, to resume it.
+    public func resumeRun(id: String, pid: Int) async throws {
+        try await database.perform { database in
+            try database.prepare("UPDATE runs SET status = 'running', ended_at = NULL, pid = ? WHERE id = ?").run([.integer(pid), .text(id)])
+        }
+    }
+
+    /// The (suite, case, sample) of every result a run has stored: what a resumed run must not send again.
+    public func finishedItems(runID: String) async throws -> Set<ResultCursor> {
+        try await database.perform { database in
+            var finished = Set<ResultCursor>()
+            try database.prepare("SELECT suite, case_id, sample FROM results WHERE run_id = ?").forEachRow([.text(runID)]) { row in
+                finished.insert(ResultCursor(suite: row.string(0) ?? "", caseID: row.string(1) ?? "", sample: row.int(2) ?? 0))
+            }
+            return finished
+        }
+    }
+
     /// Records how a run ended.
     public func finishRun(id: String, status: RunStatus, endedAt: Date = Date()) async throws {
         try await database.perform { database in
