@@ -29,13 +29,17 @@ struct Gate: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Finish a run that did not complete without sending again what it stored: RUN-ID, or nothing for the latest interrupted run.", valueName: "run-id"))
     var resume: String?
 
+    @Flag(help: "Send every request, even when the response cache has an answer for it (and store the new answers).")
+    var noCache = false
+
     func run() async throws {
         var extra: [ConfigOverrides.Value] = []
         if let baseline { extra.append(.init(path: ["baseline", "name"], text: baseline, origin: "--baseline")) }
         let loaded = try project.load(extra: extra)
-        let job = GateRun(
+        var job = GateRun(
             project: loaded, compare: true, requireBaseline: requireBaseline, recordPath: record, control: Terminal.control,
             progress: Terminal.progressPrinter(), resume: resume.map { $0 == ResumeArgument.latest ? .latest : .run($0) })
+        job.useCache = !noCache
         do {
             let report = try await job.execute()
             Terminal.output(Terminal.paintVerdict(report.summary, outcome: report.verdict.outcome))

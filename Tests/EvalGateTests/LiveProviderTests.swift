@@ -121,10 +121,10 @@ import Testing
         #expect(try await ProcessRunner.evalgate(["gate"], in: folder.url).status == 0)
         #expect(try await ProcessRunner.evalgate(["baseline", "promote"], in: folder.url).status == 0)
         served.withLock { $0 = "m-live-2026-06" }
-        let noted = try await ProcessRunner.evalgate(["gate"], in: folder.url)
+        let noted = try await ProcessRunner.evalgate(["gate", "--no-cache"], in: folder.url)
         #expect(noted.status == 0)
         #expect(noted.stdout.contains("Note: provider drift (same config fingerprint as the baseline): the provider served m-live-2026-06 where the baseline got m-live-2026-01"))
-        let strict = try await ProcessRunner.evalgate(["gate"], in: folder.url, environment: ["EVALGATE_GATE_FAIL_ON_DRIFT": "true"])
+        let strict = try await ProcessRunner.evalgate(["gate", "--no-cache"], in: folder.url, environment: ["EVALGATE_GATE_FAIL_ON_DRIFT": "true"])
         #expect(strict.status == 1, "\(strict.stdout)")
         server.stop()
     }
@@ -148,6 +148,34 @@ import Testing
                 +Be brief and warm.
                  Never share codes.
             """), "\(output.stdout)")
+        server.stop()
+    }
+
+    @Test func theCacheAnswersRepeatsOfTheSameConfigCaseAndSample() async throws {
+        // Each answer names the request that produced it, so shared answers would show.
+        let server = try LoopbackServer { request in
+            if request.bodyText.contains("Question 1") { return .json("{}", status: 500) }
+            return .json(#"{"choices": [{"message": {"content": "ok #\#(request.sequence)"}}], "usage": {"prompt_tokens": 5, "completion_tokens": 1}}"#, delay: 0.05)
+        }
+        let folder = try project(cases: 2, concurrency: 1, server: server, extra: "")
+        try folder.write("evalgate.yaml", try folder.read("evalgate.yaml").replacingOccurrences(of: "retries: 1,", with: "retries: 0, repeat: 2,"))
+        #expect(try await ProcessRunner.evalgate(["run"], in: folder.url).status == 3, "case-1 errors")
+        #expect(server.statistics.requests == 4)
+        #expect(try await ProcessRunner.evalgate(["run"], in: folder.url).status == 3)
+        #expect(server.statistics.requests == 6, "case-0's two samples came from the cache; case-1's errors were not cached")
+        let database = folder.url.appendingPathComponent(".evalgate/runs.sqlite").path
+        let rows = try await ProcessRunner.tool("sqlite3", [database, "SELECT r.case_id, r.sample, r.cached, r.output_text FROM results r JOIN runs u ON u.id = r.run_id WHERE r.status != 'error' ORDER BY u.started_at, r.case_id, r.sample;"])
+        let lines = rows.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4)
+        #expect(lines[0].hasPrefix("case-0|0|0|ok #") && lines[1].hasPrefix("case-0|1|0|ok #"))
+        #expect(lines[0] != lines[1].replacingOccurrences(of: "|1|", with: "|0|"), "two samples never share an answer")
+        #expect(lines[2] == lines[0].replacingOccurrences(of: "|0|0|", with: "|0|1|"), "the second run's sample 0 is the first run's, from the cache")
+        let stats = try await ProcessRunner.evalgate(["cache", "stats"], in: folder.url)
+        #expect(stats.stdout.hasPrefix("2 cached response(s) for 1 config(s)"))
+        #expect(try await ProcessRunner.evalgate(["run", "--no-cache"], in: folder.url).status == 3)
+        #expect(server.statistics.requests == 10, "--no-cache sends everything again")
+        let cleared = try await ProcessRunner.evalgate(["cache", "clear"], in: folder.url)
+        #expect(cleared.stdout.hasPrefix("Removed 2 cached response(s)"))
         server.stop()
     }
 

@@ -33,6 +33,8 @@ public struct GateRun: Sendable {
     public var progress: (@Sendable (RunProgress) -> Void)?
     /// Finish a stored run instead of starting one: a run id, or the latest that did not complete.
     public var resume: Resume?
+    /// Answer from the response cache where it can (not for replays, which are their own record).
+    public var useCache = true
 
     /// Which stored run to finish.
     public enum Resume: Sendable {
@@ -97,6 +99,7 @@ public struct GateRun: Sendable {
             plan: project.plan, config: config, provider: provider, writer: writer, recorder: recorder, control: control, progress: progress,
             grader: project.grader)
         runner.finished = finished
+        if useCache && config.provider.type != .replay { runner.cache = store }
         var status = await runner.run(runID: runID)
         provider.close()
         project.grader?.close()

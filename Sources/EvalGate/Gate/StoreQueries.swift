@@ -24,6 +24,18 @@ public enum StoreQueries {
         }
     }
 
+    /// Cached responses in the run store.
+    public static func cacheStatistics(_ config: EvalConfig, display: (URL) -> String) async throws(EvalGateError) -> (entries: Int, configs: Int, bytes: Int) {
+        guard FileManager.default.fileExists(atPath: config.store.url.path) else { return (0, 0, 0) }
+        return try await withStore(config.store.url.path, role: .runs, display: display(config.store.url)) { try await $0.cacheStatistics() }
+    }
+
+    /// Empties the response cache; returns how many entries went.
+    public static func clearCache(_ config: EvalConfig, display: (URL) -> String) async throws(EvalGateError) -> Int {
+        guard FileManager.default.fileExists(atPath: config.store.url.path) else { return 0 }
+        return try await withStore(config.store.url.path, role: .runs, display: display(config.store.url)) { try await $0.clearCache() }
+    }
+
     /// A baseline's run, its scores, and its cases.
     public struct BaselineDetail: Sendable {
         public var name: String

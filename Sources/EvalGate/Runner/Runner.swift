@@ -18,6 +18,9 @@ public struct Runner: Sendable {
     public var grader: ModelGrader?
     /// Items a resumed run already has results for: they are not sent again.
     public var finished: Set<RunStore.ResultCursor> = []
+    /// The response cache, when in use: answers are looked up by config, case and sample before
+    /// a request is sent, and stored after.
+    public var cache: RunStore?
     public var control: RunControl
     public var progress: (@Sendable (RunProgress) -> Void)?
     /// Tool schemas, prices and the context window, taken from the config once.
@@ -123,11 +126,19 @@ public struct Runner: Sendable {
             vars: evalCase.vars, model: config.provider.model, sampling: config.provider.sampling,
             tools: config.tools?.schemas, requestID: requestID, timeoutSeconds: config.run.timeoutSeconds)
         var outcome: Result<ModelResponse, ProviderFailure>
-        do {
-            outcome = .success(try await provider.respond(to: request))
-        } catch {
-            if Task.isCancelled { return nil }
-            outcome = .failure(error)
+        var fromCache = false
+        if let cache, let hit = try? await cache.cachedResponse(config: config.fingerprint, case: evalCase.fingerprint, sample: item.sample) {
+            outcome = .success(hit)
+            fromCache = true
+        } else {
+            do {
+                let response = try await provider.respond(to: request)
+                outcome = .success(response)
+                cache?.cache(response, config: config.fingerprint, case: evalCase.fingerprint, sample: item.sample)
+            } catch {
+                if Task.isCancelled { return nil }
+                outcome = .failure(error)
+            }
         }
         // Model-graded assertions: a judge that cannot be read makes the result an error, never a pass.
         var graded: [CheckResult] = []
@@ -146,8 +157,10 @@ public struct Runner: Sendable {
             }
         }
         // Providers that do not retry made one attempt.
-        return Scorer.score(evalCase, sample: item.sample, outcome: outcome, requestID: requestID + "/1", context: context,
+        var result = Scorer.score(evalCase, sample: item.sample, outcome: outcome, requestID: requestID + "/1", context: context,
             systemPrompt: rendered.system, gradedChecks: graded)
+        result.cached = fromCache
+        return result
     }
 }
 

@@ -57,6 +57,8 @@ public struct CaseResult: Sendable, Hashable {
     public var contextUse: Double?
     /// The case's weight in its suite's score.
     public var caseWeight: Double = 1
+    /// The response came from the response cache; its latency is the original request's.
+    public var cached = false
 
     public init(
         suite: String, kind: SuiteKind, caseID: String, caseFingerprint: String, sample: Int, status: ResultStatus,

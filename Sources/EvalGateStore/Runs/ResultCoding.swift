@@ -6,8 +6,8 @@ enum ResultCoding {
     static let insertSQL = """
         INSERT OR REPLACE INTO results (run_id, suite, case_id, sample, suite_kind, case_fingerprint, status, score, \
         first_reason, checks_json, output_text, tool_calls_json, input_tokens, output_tokens, latency_ms, served_model, \
-        finish_reason, request_id, error, finished_at, attempts_json, system_fingerprint, tool_f1, cost_usd, context_use, case_weight) \
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        finish_reason, request_id, error, finished_at, attempts_json, system_fingerprint, tool_f1, cost_usd, context_use, case_weight, cached) \
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     static func values(runID: String, _ result: CaseResult) -> [SQLValue] {
@@ -28,8 +28,33 @@ enum ResultCoding {
             .text(result.requestID), .optional(result.error), .text(Timestamp.iso8601(result.finishedAt)),
             .optional(result.attempts.isEmpty ? nil : attemptsJSON(result.attempts)), .optional(result.response?.systemFingerprint),
             .optional(result.toolScore), .optional(result.costUSD), .optional(result.contextUse),
-            result.caseWeight == 1 ? .null : .real(result.caseWeight),
+            result.caseWeight == 1 ? .null : .real(result.caseWeight), .integer(result.cached ? 1 : 0),
         ]
+    }
+
+    /// A response as cache JSON.
+    static func responseJSON(_ response: ModelResponse) -> String {
+        var members: [String: JSONValue] = [
+            "text": .string(response.text),
+            "tool_calls": .array(response.toolCalls.map { ["name": .string($0.name), "arguments": $0.arguments] }),
+            "latency_ms": .number(response.latencyMs),
+        ]
+        if let value = response.usage.inputTokens { members["input_tokens"] = .number(Double(value)) }
+        if let value = response.usage.outputTokens { members["output_tokens"] = .number(Double(value)) }
+        if let value = response.servedModel { members["model"] = .string(value) }
+        if let value = response.finishReason { members["finish_reason"] = .string(value) }
+        if let value = response.systemFingerprint { members["system_fingerprint"] = .string(value) }
+        return JSONValue.object(members).canonicalText
+    }
+
+    static func response(fromJSON text: String) -> ModelResponse? {
+        guard let value = try? JSONSource.value(text), case .string(let body)? = value["text"] else { return nil }
+        let calls = value["tool_calls"]?.arrayValue?.map { ToolCall(name: $0["name"]?.stringValue ?? "", arguments: $0["arguments"] ?? .null) } ?? []
+        return ModelResponse(
+            text: body, toolCalls: calls,
+            usage: TokenUsage(inputTokens: value["input_tokens"]?.numberValue.map { Int($0) }, outputTokens: value["output_tokens"]?.numberValue.map { Int($0) }),
+            latencyMs: value["latency_ms"]?.numberValue ?? 0, servedModel: value["model"]?.stringValue, finishReason: value["finish_reason"]?.stringValue,
+            systemFingerprint: value["system_fingerprint"]?.stringValue)
     }
 
     static func attemptsJSON(_ attempts: [AttemptRecord]) -> String {
@@ -51,7 +76,7 @@ enum ResultCoding {
     static let selectColumns = """
         suite, case_id, sample, suite_kind, case_fingerprint, status, score, checks_json, output_text, tool_calls_json, \
         input_tokens, output_tokens, latency_ms, served_model, finish_reason, request_id, error, finished_at, attempts_json, \
-        system_fingerprint, tool_f1, cost_usd, context_use, case_weight
+        system_fingerprint, tool_f1, cost_usd, context_use, case_weight, cached
         """
 
     /// Reads a row selected with `selectColumns`.
@@ -77,6 +102,7 @@ enum ResultCoding {
             latencyMs: row.double(12) ?? 0, finishedAt: row.string(17).flatMap(Timestamp.parse) ?? Date(timeIntervalSince1970: 0),
             attempts: attempts(row.string(18)), toolScore: row.double(20), costUSD: row.double(21), contextUse: row.double(22))
         result.caseWeight = row.double(23) ?? 1
+        result.cached = row.int(24) == 1
         return result
     }
 }

@@ -287,6 +287,49 @@ public final class RunStore: Sendable {
         }
     }
 
+    // MARK: Response cache
+
+    /// A cached response for (config, case, sample), if there is one.
+    public func cachedResponse(config: String, case fingerprint: String, sample: Int) async throws -> ModelResponse? {
+        try await database.perform { database in
+            var found: ModelResponse?
+            try database.prepare("SELECT response_json FROM response_cache WHERE config_fingerprint = ? AND case_fingerprint = ? AND sample = ?")
+                .forEachRow([.text(config), .text(fingerprint), .integer(sample)]) { row in
+                    found = row.string(0).flatMap(ResultCoding.response(fromJSON:))
+                }
+            return found
+        }
+    }
+
+    /// Caches a response (never an error: errors are not answers).
+    public func cache(_ response: ModelResponse, config: String, case fingerprint: String, sample: Int) {
+        let json = ResultCoding.responseJSON(response)
+        database.enqueue { database in
+            try? database?.prepare("INSERT OR REPLACE INTO response_cache VALUES (?, ?, ?, ?, ?)")
+                .run([.text(config), .text(fingerprint), .integer(sample), .text(json), .text(Timestamp.iso8601(Date()))])
+        }
+    }
+
+    /// Entries in the cache, and how many configs they belong to.
+    public func cacheStatistics() async throws -> (entries: Int, configs: Int, bytes: Int) {
+        try await database.perform { database in
+            var stats = (0, 0, 0)
+            try database.prepare("SELECT COUNT(*), COUNT(DISTINCT config_fingerprint), coalesce(SUM(length(response_json)), 0) FROM response_cache")
+                .forEachRow { stats = ($0.int(0) ?? 0, $0.int(1) ?? 0, $0.int(2) ?? 0) }
+            return stats
+        }
+    }
+
+    /// Empties the cache; returns how many entries were removed.
+    public func clearCache() async throws -> Int {
+        try await database.perform { database in
+            try database.writeTransaction {
+                try database.execute("DELETE FROM response_cache")
+                return database.changes
+            }
+        }
+    }
+
     // MARK: Baselines
 
     /// Copies a completed run and its results from `source` (the run store) into this file

@@ -91,6 +91,18 @@ public enum StoreSchema {
         """
         ALTER TABLE runs ADD COLUMN pid INTEGER;
         """,
+        // 8: the response cache, and whether a result came from it.
+        """
+        CREATE TABLE response_cache (
+            config_fingerprint TEXT NOT NULL,
+            case_fingerprint   TEXT NOT NULL,
+            sample             INTEGER NOT NULL,
+            response_json      TEXT NOT NULL,
+            created_at         TEXT NOT NULL,
+            PRIMARY KEY (config_fingerprint, case_fingerprint, sample)
+        ) WITHOUT ROWID;
+        ALTER TABLE results ADD COLUMN cached INTEGER NOT NULL DEFAULT 0;
+        """,
     ]
 
     /// The version this evalgate writes.
