@@ -94,12 +94,17 @@ public struct GateRun: Sendable {
             }
         }
 
-        let writer = store.resultWriter(runID: runID)
+        // Fresh answers are always cached (a replay is its own record); --no-cache only skips lookups.
+        let cacheable = config.provider.type != .replay
+        let writer = store.resultWriter(runID: runID, cacheConfig: cacheable ? config.fingerprint : nil)
         var runner = Runner(
             plan: project.plan, config: config, provider: provider, writer: writer, recorder: recorder, control: control, progress: progress,
             grader: project.grader)
         runner.finished = finished
-        if useCache && config.provider.type != .replay { runner.cache = store }
+        if cacheable && useCache {
+            runner.cache = store
+            runner.cachedKeys = (try? await store.cachedKeys(config: config.fingerprint)) ?? []
+        }
         var status = await runner.run(runID: runID)
         provider.close()
         project.grader?.close()

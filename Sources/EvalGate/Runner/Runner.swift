@@ -19,8 +19,9 @@ public struct Runner: Sendable {
     /// Items a resumed run already has results for: they are not sent again.
     public var finished: Set<RunStore.ResultCursor> = []
     /// The response cache, when in use: answers are looked up by config, case and sample before
-    /// a request is sent, and stored after.
+    /// a request is sent (the writer stores new ones), and the keys it holds for this config.
     public var cache: RunStore?
+    public var cachedKeys: Set<String> = []
     public var control: RunControl
     public var progress: (@Sendable (RunProgress) -> Void)?
     /// Tool schemas, prices and the context window, taken from the config once.
@@ -127,14 +128,14 @@ public struct Runner: Sendable {
             tools: config.tools?.schemas, requestID: requestID, timeoutSeconds: config.run.timeoutSeconds)
         var outcome: Result<ModelResponse, ProviderFailure>
         var fromCache = false
-        if let cache, let hit = try? await cache.cachedResponse(config: config.fingerprint, case: evalCase.fingerprint, sample: item.sample) {
+        if let cache, cachedKeys.contains(RunStore.cacheKey(evalCase.fingerprint, item.sample)),
+            let hit = try? await cache.cachedResponse(config: config.fingerprint, case: evalCase.fingerprint, sample: item.sample)
+        {
             outcome = .success(hit)
             fromCache = true
         } else {
             do {
-                let response = try await provider.respond(to: request)
-                outcome = .success(response)
-                cache?.cache(response, config: config.fingerprint, case: evalCase.fingerprint, sample: item.sample)
+                outcome = .success(try await provider.respond(to: request))
             } catch {
                 if Task.isCancelled { return nil }
                 outcome = .failure(error)

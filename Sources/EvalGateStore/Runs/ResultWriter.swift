@@ -17,11 +17,13 @@ public final class ResultWriter: Sendable {
 
     private let database: SerialDatabase
     private let runID: String
+    private let cacheConfig: String?
     private let state = Mutex(State())
 
-    init(database: SerialDatabase, runID: String) {
+    init(database: SerialDatabase, runID: String, cacheConfig: String? = nil) {
         self.database = database
         self.runID = runID
+        self.cacheConfig = cacheConfig
     }
 
     /// Queues a result to be written.
@@ -66,8 +68,15 @@ public final class ResultWriter: Sendable {
             do {
                 try database.writeTransaction {
                     let statement = try database.prepare(ResultCoding.insertSQL)
+                    let cacheStatement = try cacheConfig.map { _ in try database.prepare("INSERT OR REPLACE INTO response_cache VALUES (?, ?, ?, ?, ?)") }
                     for result in batch {
                         try statement.run(ResultCoding.values(runID: runID, result))
+                        if let cacheConfig, let cacheStatement, let response = result.response, !result.cached {
+                            try cacheStatement.run([
+                                .text(cacheConfig), .text(result.caseFingerprint), .integer(result.sample), .text(ResultCoding.responseJSON(response)),
+                                .text(Timestamp.iso8601(result.finishedAt)),
+                            ])
+                        }
                     }
                 }
                 state.withLock { $0.written += batch.count }

@@ -158,8 +158,11 @@ public final class RunStore: Sendable {
     // MARK: Results
 
     /// A writer that streams a run's results into the store as they finish.
-    public func resultWriter(runID: String) -> ResultWriter {
-        ResultWriter(database: database, runID: runID)
+    ///
+    /// With `cacheConfig`, each fresh response (not an error, not itself from the cache) is also
+    /// written to the response cache under that config fingerprint, in the same transaction.
+    public func resultWriter(runID: String, cacheConfig: String? = nil) -> ResultWriter {
+        ResultWriter(database: database, runID: runID, cacheConfig: cacheConfig)
     }
 
     /// One summary per case of a run, sorted by suite and case id.
@@ -301,13 +304,21 @@ public final class RunStore: Sendable {
         }
     }
 
-    /// Caches a response (never an error: errors are not answers).
-    public func cache(_ response: ModelResponse, config: String, case fingerprint: String, sample: Int) {
-        let json = ResultCoding.responseJSON(response)
-        database.enqueue { database in
-            try? database?.prepare("INSERT OR REPLACE INTO response_cache VALUES (?, ?, ?, ?, ?)")
-                .run([.text(config), .text(fingerprint), .integer(sample), .text(json), .text(Timestamp.iso8601(Date()))])
+    /// The (case fingerprint, sample) pairs cached for a config: read once per run, so a cold
+    /// cache costs no lookup at all.
+    public func cachedKeys(config: String) async throws -> Set<String> {
+        try await database.perform { database in
+            var keys = Set<String>()
+            try database.prepare("SELECT case_fingerprint, sample FROM response_cache WHERE config_fingerprint = ?").forEachRow([.text(config)]) { row in
+                keys.insert(RunStore.cacheKey(row.string(0) ?? "", row.int(1) ?? 0))
+            }
+            return keys
         }
+    }
+
+    /// How `cachedKeys` names an entry.
+    public static func cacheKey(_ caseFingerprint: String, _ sample: Int) -> String {
+        "\(caseFingerprint)/\(sample)"
     }
 
     /// Entries in the cache, and how many configs they belong to.
