@@ -273,6 +273,24 @@ import Testing
         #expect(again.status == 2, "nothing left to resume")
     }
 
+    @Test func compareRunsTwoConfigsAndSaysWhichIsBetter() async throws {
+        let project = try ExampleProject(files: [
+            "candidate.yaml": ExampleProject.config.replacingOccurrences(of: "recordings/good.jsonl", with: "recordings/regressed.jsonl")
+        ])
+        let output = try await ProcessRunner.evalgate(["compare", "evalgate.yaml", "candidate.yaml"], in: project.url)
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("usefulness     A 100%   B 50%   A better"), "\(output.stdout)")
+        #expect(output.stdout.contains("Cases where B is worse (2):"))
+        #expect(output.stdout.contains("refunds/window: pass → fail: expected '30 days' — not found"))
+        #expect(output.stdout.contains("recording: a different file's content"))
+        let runs = try await ProcessRunner.evalgate(["runs"], in: project.url)
+        let ids = runs.stdout.split(separator: "\n").map { String($0.prefix(22)) }
+        #expect(ids.count == 2)
+        let byID = try await ProcessRunner.evalgate(["compare", ids[1], ids[0]], in: project.url)
+        #expect(byID.stdout.contains("Cases where B is worse (2):"), "the same two runs, by id")
+        #expect(try await ProcessRunner.evalgate(["compare", "nope", ids[0]], in: project.url).status == 2)
+    }
+
     @Test func historyShowAndExportReadWhatWasStored() async throws {
         let project = try ExampleProject()
         #expect(try await ProcessRunner.evalgate(["gate"], in: project.url).status == 0)
