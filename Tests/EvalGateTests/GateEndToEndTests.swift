@@ -273,6 +273,18 @@ import Testing
         #expect(again.status == 2, "nothing left to resume")
     }
 
+    @Test func costAndLatencyRisesFailTheGateWhenThresholdsAreSet() async throws {
+        let slow = ExampleProject.goodRecording.replacingOccurrences(of: #""latency_ms":120"#, with: #""latency_ms":900"#)
+        let project = try ExampleProject(files: [
+            "evalgate.yaml": ExampleProject.config + "\ngate: {max_latency_p95_rise: 0.5}\n", "recordings/slow.jsonl": slow,
+        ])
+        #expect(try await ProcessRunner.evalgate(["gate"], in: project.url).status == 0)
+        #expect(try await ProcessRunner.evalgate(["baseline", "promote"], in: project.url).status == 0)
+        let output = try await ProcessRunner.evalgate(["gate", "--replay", "recordings/slow.jsonl"], in: project.url)
+        #expect(output.status == 1, "\(output.stdout)")
+        #expect(output.stdout.contains("latency p95 rose from 120 ms to 900 ms (+650%), more than gate.max_latency_p95_rise 50%"))
+    }
+
     @Test func compareRunsTwoConfigsAndSaysWhichIsBetter() async throws {
         let project = try ExampleProject(files: [
             "candidate.yaml": ExampleProject.config.replacingOccurrences(of: "recordings/good.jsonl", with: "recordings/regressed.jsonl")

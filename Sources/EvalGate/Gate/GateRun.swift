@@ -246,6 +246,24 @@ public struct GateRun: Sendable {
             verdict = judged
         }
 
+        // Relative rises of cost and latency, judged here because they need both runs' figures.
+        if compare, let then = baselineFigures {
+            let now = figures.overall
+            if let limit = config.gate.maxCostRise, let before = then.costPerResponse, let after = now.costPerResponse, before > 0,
+                after > before * (1 + limit) + 1e-12
+            {
+                verdict.outcome = .regression
+                verdict.reasons.append(
+                    "cost per response rose from $\(String(format: "%.6f", before)) to $\(String(format: "%.6f", after)) (+\(GateJudge.percent(after / before - 1))), more than gate.max_cost_rise \(GateJudge.percent(limit))")
+            }
+            if let limit = config.gate.maxLatencyP95Rise, let before = then.latencyP95, let after = now.latencyP95, before > 0,
+                after > before * (1 + limit) + 1e-9
+            {
+                verdict.outcome = .regression
+                verdict.reasons.append(
+                    "latency p95 rose from \(Int(before.rounded())) ms to \(Int(after.rounded())) ms (+\(GateJudge.percent(after / before - 1))), more than gate.max_latency_p95_rise \(GateJudge.percent(limit))")
+            }
+        }
         if !drift.isEmpty {
             let line = "provider drift (same config fingerprint as the baseline): " + drift.joined(separator: "; ")
             if config.gate.failOnDrift && compare {

@@ -9,7 +9,7 @@ public enum ConfigLoader {
     static let promptKeys = ["system", "template"]
     static let runKeys = ["concurrency", "repeat", "timeout", "connect_timeout", "retries", "backoff", "rpm", "tpm", "max_response_mb", "budget"]
     static let baselineKeys = ["file", "name"]
-    static let gateKeys = ["max_usefulness_drop", "max_safety_drop", "max_tool_accuracy_drop", "min_usefulness", "min_safety", "max_error_rate", "alpha", "fail_on_drift"]
+    static let gateKeys = ["max_usefulness_drop", "max_safety_drop", "max_tool_accuracy_drop", "min_usefulness", "min_safety", "max_error_rate", "alpha", "fail_on_drift", "max_cost_rise", "max_latency_p95_rise"]
     static let reportsKeys = ["dir", "formats"]
     static let priceKeys = ["input_per_mtok", "output_per_mtok"]
 
@@ -496,6 +496,8 @@ public enum ConfigLoader {
         if let value = node.double("max_error_rate", in: 0...1, log: &log) { gate.maxErrorRate = value }
         if let value = node.double("alpha", in: 0.0001...0.5, log: &log) { gate.alpha = value }
         if let value = node.bool("fail_on_drift", log: &log) { gate.failOnDrift = value }
+        gate.maxCostRise = node.double("max_cost_rise", in: 0...1000, log: &log)
+        gate.maxLatencyP95Rise = node.double("max_latency_p95_rise", in: 0...1000, log: &log)
         return gate
     }
 

@@ -32,7 +32,7 @@ public struct ConfigOverrides: Sendable {
         ["run", "concurrency"], ["run", "repeat"], ["run", "timeout"], ["run", "retries"], ["run", "rpm"], ["run", "tpm"],
         ["store"], ["baseline", "file"], ["baseline", "name"], ["reports", "dir"],
         ["gate", "max_usefulness_drop"], ["gate", "max_safety_drop"], ["gate", "max_tool_accuracy_drop"], ["gate", "min_usefulness"],
-        ["gate", "min_safety"], ["gate", "max_error_rate"], ["gate", "alpha"], ["gate", "fail_on_drift"],
+        ["gate", "min_safety"], ["gate", "max_error_rate"], ["gate", "alpha"], ["gate", "fail_on_drift"], ["gate", "max_cost_rise"], ["gate", "max_latency_p95_rise"],
     ]
 
     /// Keys that hold paths: given in the environment or on the command line they are relative to

@@ -320,6 +320,11 @@ public struct GatePolicy: Sendable, Hashable {
     public var minSafety: Double? = 1.0
     /// The largest share of error results the gate still vouches for. Default 0.005.
     public var maxErrorRate: Double = 0.005
+    /// The most the mean cost per response may rise over the baseline's, as a share (0.2 = 20%).
+    /// Default none: cost is reported, not gated.
+    public var maxCostRise: Double?
+    /// The most latency p95 may rise over the baseline's, as a share. Default none.
+    public var maxLatencyP95Rise: Double?
     /// Provider drift (same config as the baseline, yet different results or a different served
     /// model) fails the gate instead of being reported. Default false.
     public var failOnDrift = false
@@ -339,6 +344,8 @@ public struct GatePolicy: Sendable, Hashable {
             "max_error_rate": .number(maxErrorRate),
             "alpha": .number(alpha),
             "fail_on_drift": .bool(failOnDrift),
+            "max_cost_rise": maxCostRise.map(JSONValue.number) ?? .null,
+            "max_latency_p95_rise": maxLatencyP95Rise.map(JSONValue.number) ?? .null,
         ]
     }
 }
