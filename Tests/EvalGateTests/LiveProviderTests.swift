@@ -179,6 +179,22 @@ import Testing
         server.stop()
     }
 
+    @Test func twoProcessesWritingOneStoreWaitOnEachOtherAndLoseNothing() async throws {
+        let server = try LoopbackServer { _ in .json(Self.answer, delay: 0.05) }
+        let folder = try project(cases: 200, concurrency: 16, server: server)
+        async let first = ProcessRunner.evalgate(["run", "--no-cache"], in: folder.url)
+        async let second = ProcessRunner.evalgate(["run", "--no-cache"], in: folder.url)
+        let (a, b) = try await (first, second)
+        #expect(a.status == 0 && b.status == 0, "\(a.stderr)\(b.stderr)")
+        let check = try await ProcessRunner.tool("sqlite3", [
+            folder.url.appendingPathComponent(".evalgate/runs.sqlite").path,
+            "PRAGMA integrity_check; SELECT COUNT(*) FROM runs WHERE status = 'completed'; SELECT COUNT(*) FROM results;",
+        ])
+        #expect(check.stdout == "ok\n2\n400\n")
+        #expect(server.statistics.maximumInFlight > 16, "both processes had requests in flight at once")
+        server.stop()
+    }
+
     @Test func requestIDsAndAttemptsAreStoredWithEachResult() async throws {
         let server = try LoopbackServer { request in
             request.header("x-request-id")?.hasSuffix("/1") == true ? .json("{}", status: 500) : .json(Self.answer)
