@@ -53,8 +53,14 @@ public final class RunStore: Sendable {
         let database = try await SerialDatabase.open(path: path, mode: mode) { database in
             switch role {
             case .runs:
-                try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
-                try StoreSchema.migrate(database)
+                // Switching a new file to WAL needs an exclusive lock, and SQLite reports
+                // SQLITE_BUSY at once instead of waiting: two evalgate processes starting on a new
+                // store together both try. Retry for as long as the busy timeout would have waited.
+                try RunStore.retryingWhileBusy {
+                    if try database.text("PRAGMA journal_mode") != "wal" { try database.execute("PRAGMA journal_mode = WAL") }
+                }
+                try database.execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
+                try RunStore.retryingWhileBusy { try StoreSchema.migrate(database) }
             case .baselineForWriting:
                 try database.execute("PRAGMA journal_mode = DELETE; PRAGMA foreign_keys = ON")
                 try StoreSchema.migrate(database)
@@ -63,6 +69,19 @@ public final class RunStore: Sendable {
             }
         }
         return RunStore(path: path, database: database)
+    }
+
+    /// Runs `body` again while it fails with SQLITE_BUSY, for up to ten seconds. Only for the
+    /// store's own thread: it sleeps there.
+    static func retryingWhileBusy(_ body: () throws -> Void) throws {
+        let deadline = Date().addingTimeInterval(10)
+        while true {
+            do {
+                return try body()
+            } catch let error as StoreError where error.isBusy && Date() < deadline {
+                usleep(UInt32.random(in: 5_000...25_000))
+            }
+        }
     }
 
     /// Waits for pending writes and closes the file.

@@ -87,6 +87,13 @@ public final class Database {
         return statement.int(0) ?? 0
     }
 
+    /// A single text value from a query such as `PRAGMA journal_mode`.
+    public func text(_ sql: String) throws(StoreError) -> String? {
+        let statement = try prepare(sql)
+        guard try statement.step() else { return nil }
+        return statement.string(0)
+    }
+
     /// Rows changed by the last statement.
     public var changes: Int { Int(sqlite3_changes(handle)) }
 
