@@ -180,7 +180,8 @@ import Testing
     }
 
     @Test func twoProcessesWritingOneStoreWaitOnEachOtherAndLoseNothing() async throws {
-        let server = try LoopbackServer { _ in .json(Self.answer, delay: 0.05) }
+        // Each run takes over a second, so two started together overlap whatever the scheduling.
+        let server = try LoopbackServer { _ in .json(Self.answer, delay: 0.1) }
         let folder = try project(cases: 200, concurrency: 16, server: server)
         async let first = ProcessRunner.evalgate(["run", "--no-cache"], in: folder.url)
         async let second = ProcessRunner.evalgate(["run", "--no-cache"], in: folder.url)
