@@ -69,8 +69,8 @@ final class CurlMultiLoop: @unchecked Sendable {
         }
     }
 
-    /// Stops the thread after failing whatever is still in flight, and frees the multi handle.
-    /// Later calls do nothing.
+    /// Stops the thread after failing whatever is still in flight. Later calls do nothing; the
+    /// multi handle is freed with the object.
     func shutdown() {
         let first = inbox.withLock { inbox -> Bool in
             defer { inbox.stopping = true }
@@ -81,6 +81,11 @@ final class CurlMultiLoop: @unchecked Sendable {
         finished.lock()
         while !exited { finished.wait() }
         finished.unlock()
+    }
+
+    deinit {
+        // Freed here, not in `shutdown`: a cancellation handler that fires late still calls
+        // curl_multi_wakeup on this handle, and it holds a reference to this object until then.
         curl_multi_cleanup(multi)
     }
 

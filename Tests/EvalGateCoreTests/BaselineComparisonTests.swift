@@ -199,3 +199,25 @@ private func board(_ summaries: [CaseSummary]) -> ScoreBoard {
         #expect(comparison.regressions.count == 1, "p = 0.083 is below 0.1")
     }
 }
+
+@Suite struct BootstrapTests {
+    @Test func noChangeGivesAZeroWidthInterval() {
+        #expect(Statistics.bootstrapDelta([(then: (5, 5), now: (5, 5)), (then: (0, 3), now: (0, 3))]) == 0...0)
+    }
+
+    @Test func aClearDropLiesBelowZeroAndTheIntervalHoldsTheObservedDelta() throws {
+        let pairs = [(then: (5, 5), now: (1, 5)), (then: (5, 5), now: (2, 5)), (then: (4, 5), now: (1, 5))]
+        let interval = try #require(Statistics.bootstrapDelta(pairs))
+        let observed = ((0.2 - 1) + (0.4 - 1) + (0.2 - 0.8)) / 3
+        #expect(interval.contains(observed))
+        #expect(interval.upperBound < 0)
+        #expect(Statistics.bootstrapDelta(pairs) == interval, "seeded: the same runs give the same interval")
+    }
+
+    @Test func onlySampledComparisonsCarryIntervals() {
+        let single = BaselineComparison(current: [summary("g", "1")], baseline: [summary("g", "1")], baselineName: "m", baselineRunID: "r", countRemoved: true)
+        #expect(single.usefulnessDeltaInterval == nil)
+        let sampled = BaselineComparison(current: [summary("g", "1", passes: 3, failures: 2)], baseline: [summary("g", "1", passes: 5)], baselineName: "m", baselineRunID: "r", countRemoved: true)
+        #expect(sampled.usefulnessDeltaInterval != nil)
+    }
+}

@@ -27,6 +27,15 @@ public struct BaselineComparison: Sendable {
     public var insignificantDrops: [CaseChange] = []
     /// The significance level for sampled cases (a drop with p below it is a regression).
     public var alpha = 0.05
+    /// (passes, trials) then and now of each compared golden and adversarial case, for intervals.
+    public var goldenPairs: [(then: (Int, Int), now: (Int, Int))] = []
+    public var adversarialPairs: [(then: (Int, Int), now: (Int, Int))] = []
+    /// Whether any compared case had more than one sample on either side.
+    public var sampled = false
+
+    /// Bootstrap 95% intervals of the usefulness and safety deltas, when cases were sampled.
+    public var usefulnessDeltaInterval: ClosedRange<Double>? { sampled ? Statistics.bootstrapDelta(goldenPairs) : nil }
+    public var safetyDeltaInterval: ClosedRange<Double>? { sampled ? Statistics.bootstrapDelta(adversarialPairs) : nil }
     /// Cases whose content changed since the baseline: not compared.
     public var changed: [CaseKey] = []
     /// Cases the baseline does not have.
@@ -85,6 +94,9 @@ public struct BaselineComparison: Sendable {
         matchedBaseline.add(then)
         let trialsThen = then.samples - then.errors, trialsNow = now.samples - now.errors
         guard trialsThen > 0, trialsNow > 0 else { return }
+        let pair = (then: (then.passes, trialsThen), now: (now.passes, trialsNow))
+        if now.kind == .golden { goldenPairs.append(pair) } else { adversarialPairs.append(pair) }
+        if trialsThen > 1 || trialsNow > 1 { sampled = true }
         if trialsThen == 1 && trialsNow == 1 {
             // One sample each: a flip is all there is to go on.
             switch (then.status, now.status) {

@@ -33,4 +33,55 @@ public enum Statistics {
         guard k >= 0, k <= n else { return -.infinity }
         return lgamma(Double(n + 1)) - lgamma(Double(k + 1)) - lgamma(Double(n - k + 1))
     }
+
+    /// A 95% percentile-bootstrap interval for the change in a mean pass rate between two runs.
+    ///
+    /// Each pair is one case: (passes, trials) then and now. Every round redraws each case's passes
+    /// on both sides from a binomial at its observed rate, and takes the change in the mean rate;
+    /// the interval is the 2.5th and 97.5th percentiles of `rounds` changes. The generator is
+    /// seeded, so the same runs always give the same interval.
+    public static func bootstrapDelta(_ pairs: [(then: (Int, Int), now: (Int, Int))], rounds: Int = 2000, seed: UInt64 = 0x5EED) -> ClosedRange<Double>? {
+        let usable = pairs.filter { $0.then.1 > 0 && $0.now.1 > 0 }
+        guard !usable.isEmpty else { return nil }
+        var generator = SplitMix64(seed: seed)
+        var deltas: [Double] = []
+        deltas.reserveCapacity(rounds)
+        for _ in 0..<rounds {
+            var sumThen = 0.0, sumNow = 0.0
+            for pair in usable {
+                sumThen += Double(binomial(pair.then.1, Double(pair.then.0) / Double(pair.then.1), &generator)) / Double(pair.then.1)
+                sumNow += Double(binomial(pair.now.1, Double(pair.now.0) / Double(pair.now.1), &generator)) / Double(pair.now.1)
+            }
+            deltas.append((sumNow - sumThen) / Double(usable.count))
+        }
+        deltas.sort()
+        let low = deltas[Int(Double(rounds - 1) * 0.025)]
+        let high = deltas[Int(Double(rounds - 1) * 0.975)]
+        return low...high
+    }
+
+    private static func binomial(_ trials: Int, _ p: Double, _ generator: inout SplitMix64) -> Int {
+        if p <= 0 { return 0 }
+        if p >= 1 { return trials }
+        var count = 0
+        for _ in 0..<trials where Double.random(in: 0..<1, using: &generator) < p { count += 1 }
+        return count
+    }
+}
+
+/// A small, seedable generator (SplitMix64) so bootstrap intervals are reproducible.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

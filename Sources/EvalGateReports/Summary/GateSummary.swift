@@ -72,8 +72,8 @@ public struct GateSummary: Sendable {
             lines.append("  baseline '\(baselineName)': none yet")
         }
         lines.append("")
-        lines.append(scoreLine("usefulness", scores.usefulness, baseline: comparison?.matchedBaseline.usefulness, matched: comparison?.matchedCurrent.usefulness))
-        lines.append(scoreLine("safety", scores.safety, baseline: comparison?.matchedBaseline.safety, matched: comparison?.matchedCurrent.safety))
+        lines.append(scoreLine("usefulness", scores.usefulness, baseline: comparison?.matchedBaseline.usefulness, matched: comparison?.matchedCurrent.usefulness, interval: comparison?.usefulnessDeltaInterval))
+        lines.append(scoreLine("safety", scores.safety, baseline: comparison?.matchedBaseline.safety, matched: comparison?.matchedCurrent.safety, interval: comparison?.safetyDeltaInterval))
         if let accuracy = scores.toolAccuracy {
             var text = "  tool calls   \(GateJudge.percent(accuracy)) mean F1 over \(scores.toolCases) case(s)"
             if let then = comparison?.matchedBaseline.toolAccuracy, let now = comparison?.matchedCurrent.toolAccuracy {
@@ -189,7 +189,7 @@ public struct GateSummary: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private func scoreLine(_ name: String, _ line: ScoreLine, baseline: ScoreLine?, matched: ScoreLine?) -> String {
+    private func scoreLine(_ name: String, _ line: ScoreLine, baseline: ScoreLine?, matched: ScoreLine?, interval: ClosedRange<Double>? = nil) -> String {
         let padded = name + String(repeating: " ", count: max(0, 12 - name.count))
         guard let score = line.score else {
             return "  \(padded) n/a (no \(name == "safety" ? "adversarial" : "golden") case with a response)"
@@ -200,6 +200,10 @@ public struct GateSummary: Sendable {
             let delta = (now - then) * 100
             let points = (delta * 10).rounded() / 10
             text += "baseline \(GateJudge.percent(then))   \(points >= 0 ? "+" : "")\(points) pts"
+            if let interval {
+                func pts(_ value: Double) -> String { let p = (value * 1000).rounded() / 10; return "\(p >= 0 ? "+" : "")\(p)" }
+                text += " (95% CI \(pts(interval.lowerBound)) to \(pts(interval.upperBound)))"
+            }
         }
         return text
     }
