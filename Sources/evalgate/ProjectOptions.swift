@@ -61,7 +61,22 @@ struct ProjectOptions: ParsableArguments {
         return ConfigOverrides(values: values)
     }
 
-    var filter: PlanFilter { PlanFilter(suites: suite, tags: tag, cases: cases) }
+    @Option(help: ArgumentHelp("Run only share I of N of the cases (stable by case id), for parallel CI jobs; combine them with `evalgate merge`.", valueName: "i/n"))
+    var shard: String?
+
+    func validate() throws {
+        if let shard, parsedShard(shard) == nil {
+            throw ValidationError("--shard takes I/N with 1 ≤ I ≤ N, for example --shard 2/4")
+        }
+    }
+
+    private func parsedShard(_ text: String) -> (index: Int, count: Int)? {
+        let parts = text.split(separator: "/").compactMap { Int($0) }
+        guard parts.count == 2, parts[1] >= 1, (1...parts[1]).contains(parts[0]) else { return nil }
+        return (parts[0], parts[1])
+    }
+
+    var filter: PlanFilter { PlanFilter(suites: suite, tags: tag, cases: cases, shard: shard.flatMap(parsedShard)) }
 
     /// Loads the project, printing warnings; on invalid input prints every error and exits 2.
     func load(extra: [ConfigOverrides.Value] = []) throws -> Project {

@@ -303,6 +303,33 @@ import Testing
         #expect(try await ProcessRunner.evalgate(["compare", "nope", ids[0]], in: project.url).status == 2)
     }
 
+    @Test func shardsMergedEqualAnUnshardedRun() async throws {
+        let project = try ExampleProject()
+        let whole = try await ProcessRunner.evalgate(["gate", "--replay", "recordings/regressed.jsonl"], in: project.url)
+        #expect(whole.status == 1)
+        for index in 1...2 {
+            let shard = try await ProcessRunner.evalgate(
+                ["run", "--replay", "recordings/regressed.jsonl", "--shard", "\(index)/2"], in: project.url,
+                environment: ["EVALGATE_STORE": "shard-\(index).sqlite"])
+            #expect(shard.status == 0, "\(shard.stderr)")
+        }
+        let merged = try await ProcessRunner.evalgate(["merge", "--replay", "recordings/regressed.jsonl", "shard-1.sqlite", "shard-2.sqlite"], in: project.url)
+        #expect(merged.status == 1, "\(merged.stdout)\(merged.stderr)")
+        func scoreLines(_ text: String) -> [Substring] { text.split(separator: "\n").filter { $0.hasPrefix("  usefulness") || $0.hasPrefix("  safety") || $0.hasPrefix("  FAIL") } }
+        #expect(scoreLines(merged.stdout) == scoreLines(whole.stdout))
+        let database = project.url.appendingPathComponent(".evalgate/runs.sqlite").path
+        let same = try await ProcessRunner.tool("sqlite3", [database, """
+            SELECT COUNT(*) FROM results a JOIN results b ON a.suite = b.suite AND a.case_id = b.case_id AND a.sample = b.sample
+            WHERE a.run_id = (SELECT id FROM runs ORDER BY started_at LIMIT 1) AND b.run_id = (SELECT id FROM runs ORDER BY started_at DESC LIMIT 1)
+            AND a.status = b.status AND a.output_text = b.output_text;
+            """])
+        #expect(same.stdout == "3\n", "every case of the merged run matches the unsharded one")
+        let overlap = try await ProcessRunner.evalgate(["merge", "--replay", "recordings/regressed.jsonl", "shard-1.sqlite", "shard-1.sqlite"], in: project.url)
+        #expect(overlap.status == 2)
+        #expect(overlap.stderr.contains("shards must not overlap"))
+        #expect(try await ProcessRunner.evalgate(["run", "--shard", "3/2"], in: project.url).status == 2)
+    }
+
     @Test func historyShowAndExportReadWhatWasStored() async throws {
         let project = try ExampleProject()
         #expect(try await ProcessRunner.evalgate(["gate"], in: project.url).status == 0)

@@ -179,6 +179,7 @@ public struct GateRun: Sendable {
         let value: JSONValue = [
             "suites": .array(filter.suites.map(JSONValue.string)), "tags": .array(filter.tags.map(JSONValue.string)),
             "cases": .array(filter.cases.map(JSONValue.string)),
+            "shard": filter.shard.map { .string("\($0.index)/\($0.count)") } ?? .null,
         ]
         return value.canonicalText
     }
@@ -338,5 +339,39 @@ enum BaselineLookup {
         let comparison = BaselineComparison(
             current: summaries, baseline: baseline, baselineName: settings.name, baselineRunID: run.id, countRemoved: countRemoved, alpha: alpha)
         return (comparison, figures, run, served)
+    }
+}
+
+extension GateRun {
+    /// `evalgate merge`: combines shard run stores (one run each, of this config) into one run in
+    /// this project's run store, then judges it like `gate`.
+    public func merge(shards paths: [String]) async throws(EvalGateError) -> RunReport {
+        let config = project.config
+        for path in paths where !FileManager.default.fileExists(atPath: path) {
+            throw .notFound("no shard database at \(path)")
+        }
+        let store = try await Self.openStore(config.store.url.path, role: .runs)
+        let runID = RunRecord.makeID()
+        let filter: JSONValue = ["merged": .array(paths.map(JSONValue.string))]
+        let record = RunRecord(
+            id: runID, startedAt: Date(), status: .running, configFingerprint: config.fingerprint, configJSON: config.storedJSON.canonicalText,
+            provider: config.provider.type.rawValue, model: config.provider.model, gitCommit: GitCommit.head(in: project.workingDirectory),
+            evalgateVersion: EvalGateVersion.current, planned: 0, filterJSON: filter.canonicalText)
+        let status: RunStatus
+        do {
+            let merged = try await store.merge(shards: paths, into: record)
+            status = merged.allSatisfy { $0.status == .completed } ? .completed : .interrupted
+        } catch {
+            await store.close()
+            throw .invalidInput(ValidationError(.outside("merge"), "cannot merge the shards: \(error)"))
+        }
+        let report: Result<RunReport, EvalGateError>
+        do {
+            report = .success(try await judgeAndReport(runID: runID, status: status, store: store))
+        } catch {
+            report = .failure(error)
+        }
+        await store.close()
+        return try report.get()
     }
 }

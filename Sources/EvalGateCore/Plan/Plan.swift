@@ -4,19 +4,31 @@ public struct PlanFilter: Sendable {
     public var tags: [String]
     /// `case-id` or `suite/case-id`.
     public var cases: [String]
+    /// `--shard i/n`: only the cases whose stable hash falls in share i of n (1-based).
+    public var shard: (index: Int, count: Int)?
 
-    public init(suites: [String] = [], tags: [String] = [], cases: [String] = []) {
+    public init(suites: [String] = [], tags: [String] = [], cases: [String] = [], shard: (index: Int, count: Int)? = nil) {
+        self.shard = shard
         self.suites = suites
         self.tags = tags
         self.cases = cases
     }
 
-    public var isEmpty: Bool { suites.isEmpty && tags.isEmpty && cases.isEmpty }
+    public var isEmpty: Bool { suites.isEmpty && tags.isEmpty && cases.isEmpty && shard == nil }
+
+    /// The shard (1…n) a case belongs to: from the SHA-256 of `suite/id`, so every machine and
+    /// every run puts a case in the same shard, and adding a case moves no other.
+    public static func shard(of evalCase: EvalCase, count: Int) -> Int {
+        let digest = SHA256.hex(evalCase.qualifiedID)
+        let value = UInt64(digest.prefix(15), radix: 16) ?? 0
+        return Int(value % UInt64(count)) + 1
+    }
 
     func includes(_ evalCase: EvalCase) -> Bool {
         (suites.isEmpty || suites.contains(evalCase.suite))
             && (tags.isEmpty || evalCase.tags.contains { tags.contains($0) })
             && (cases.isEmpty || cases.contains(evalCase.id) || cases.contains(evalCase.qualifiedID))
+            && (shard.map { PlanFilter.shard(of: evalCase, count: $0.count) == $0.index } ?? true)
     }
 }
 
@@ -55,7 +67,9 @@ public struct Plan: Sendable {
         }
         try log.throwIfAny()
         let selected = suites.flatMap(\.cases).filter(filter.includes)
-        if selected.isEmpty {
+        // A shard of a small suite may hold no case: that is a run with nothing to do, not an error.
+        let shardOnly = filter.shard != nil && filter.suites.isEmpty && filter.tags.isEmpty && filter.cases.isEmpty
+        if selected.isEmpty && !shardOnly {
             throw ValidationError(origin, "the filters select no case (suites: \(filter.suites), tags: \(filter.tags), cases: \(filter.cases))")
         }
         self.cases = selected

@@ -160,9 +160,9 @@ public final class RunStore: Sendable {
         }
     }
 
-    static func readRuns(_ database: Database, where clause: String, _ values: [SQLValue]) throws -> [RunRecord] {
+    static func readRuns(_ database: Database, where clause: String, _ values: [SQLValue], schema: String = "main") throws -> [RunRecord] {
         var runs: [RunRecord] = []
-        try database.prepare("SELECT \(runColumns) FROM runs WHERE \(clause)").forEachRow(values) { row in
+        try database.prepare("SELECT \(runColumns) FROM \(schema).runs WHERE \(clause)").forEachRow(values) { row in
             runs.append(
                 RunRecord(
                     id: row.string(0) ?? "", startedAt: row.string(1).flatMap(Timestamp.parse) ?? Date(timeIntervalSince1970: 0),
@@ -357,6 +357,65 @@ public final class RunStore: Sendable {
                 try database.execute("DELETE FROM response_cache")
                 return database.changes
             }
+        }
+    }
+
+    // MARK: Shards
+
+    /// Combines the newest run of each shard database into one new run here, under `run.id`.
+    /// The shards must share one config fingerprint and have no case in common.
+    ///
+    /// - Returns: the runs merged, in the order of `paths`.
+    public func merge(shards paths: [String], into run: RunRecord) async throws -> [RunRecord] {
+        try await database.perform { database in
+            var merged: [RunRecord] = []
+            var seen: [String: String] = [:]  // suite/case → shard file
+            // ATTACH is not allowed inside a transaction: each shard is attached, copied in a
+            // transaction of its own and detached; on any failure the merged run is removed again.
+            try database.prepare("INSERT INTO runs (\(RunStore.runColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").run([
+                .text(run.id), .text(Timestamp.iso8601(run.startedAt)), .null, .text(RunStatus.running.rawValue),
+                .text(run.configFingerprint), .text(run.configJSON), .text(run.provider), .text(run.model), .optional(run.gitCommit),
+                .text(run.evalgateVersion), .integer(0), .optional(run.filterJSON), .null,
+            ])
+            do {
+                var columns: [String] = []
+                try database.prepare("SELECT name FROM pragma_table_info('results') ORDER BY cid").forEachRow { columns.append($0.string(0) ?? "") }
+                let copied = columns.map { $0 == "run_id" ? "?" : $0 }.joined(separator: ", ")
+                for path in paths {
+                    try database.prepare("ATTACH DATABASE ? AS shard").run([.text(path)])
+                    defer { try? database.execute("DETACH DATABASE shard") }
+                    let version = try database.integer("PRAGMA shard.user_version")
+                    guard version == StoreSchema.currentVersion else {
+                        throw StoreError(code: 26, message: "\(path) has schema \(version), this evalgate writes \(StoreSchema.currentVersion)", path: database.path)
+                    }
+                    guard let shardRun = try RunStore.readRuns(database, where: "1 ORDER BY started_at DESC, id DESC LIMIT 1", [], schema: "shard").first else {
+                        throw StoreError(code: 12, message: "\(path) holds no run", path: database.path)
+                    }
+                    guard shardRun.configFingerprint == run.configFingerprint else {
+                        throw StoreError(code: 19, message: "\(path) ran config \(shardRun.configFingerprint.prefix(12)), not \(run.configFingerprint.prefix(12)): shards of one run share one config", path: database.path)
+                    }
+                    try database.prepare("SELECT DISTINCT suite || '/' || case_id FROM shard.results WHERE run_id = ?").forEachRow([.text(shardRun.id)]) { row in
+                        let key = row.string(0) ?? ""
+                        if let other = seen[key] {
+                            throw StoreError(code: 19, message: "case \(key) is in both \(other) and \(path): shards must not overlap", path: database.path)
+                        }
+                        seen[key] = path
+                    }
+                    try database.writeTransaction {
+                        try database.prepare("INSERT INTO main.results (\(columns.joined(separator: ", "))) SELECT \(copied) FROM shard.results WHERE run_id = ?")
+                            .run([.text(run.id), .text(shardRun.id)])
+                        try database.prepare("UPDATE runs SET planned = planned + ? WHERE id = ?").run([.integer(shardRun.planned), .text(run.id)])
+                    }
+                    merged.append(shardRun)
+                }
+                let status: RunStatus = merged.allSatisfy { $0.status == .completed } ? .completed : .interrupted
+                try database.prepare("UPDATE runs SET status = ?, ended_at = ? WHERE id = ?").run([.text(status.rawValue), .text(Timestamp.iso8601(Date())), .text(run.id)])
+            } catch {
+                try? database.prepare("DELETE FROM results WHERE run_id = ?").run([.text(run.id)])
+                try? database.prepare("DELETE FROM runs WHERE id = ?").run([.text(run.id)])
+                throw error
+            }
+            return merged
         }
     }
 
