@@ -41,19 +41,23 @@ enum Terminal {
         for warning in warnings { Terminal.error("\(warning.location): warning: \(warning.message)") }
     }
 
-    /// The first Ctrl-C stops new requests and lets in-flight ones finish, so the run is stored as
-    /// `interrupted`; a second one ends the process at once.
+    /// The first Ctrl-C stops new requests and lets in-flight ones finish; the second cancels those;
+    /// either way the run is stored as `interrupted`. A third ends the process at once.
     static func installInterruptHandler() {
         signal(SIGINT, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         source.setEventHandler {
-            if control.isStopRequested {
-                control.abortNow()
-                Terminal.error("\nevalgate: stopped.")
+            if control.isAborted {
+                Terminal.error("\nevalgate: quit.")
                 exit(130)
             }
+            if control.isStopRequested {
+                control.abortNow()
+                Terminal.error("\nevalgate: cancelling the requests in flight (Ctrl-C again to quit at once)…")
+                return
+            }
             control.requestStop()
-            Terminal.error("\nevalgate: stopping after the requests in flight (Ctrl-C again to quit now)…")
+            Terminal.error("\nevalgate: stopping after the requests in flight (Ctrl-C again to cancel them)…")
         }
         source.resume()
         interruptSource = source

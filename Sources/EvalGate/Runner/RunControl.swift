@@ -1,12 +1,18 @@
 import EvalGateProviders
 import Synchronization
 
-/// Lets the outside stop a run gently: no new request starts, the ones in flight finish and are
-/// stored, and the run is marked `interrupted`. (Cancelling the run's task stops in-flight
-/// requests too.)
+/// Lets the outside stop a run: gently (`requestStop`: nothing new starts, the requests in
+/// flight finish and are stored) or at once (`abortNow`: the requests in flight are cancelled and
+/// not stored). Either way the run ends `interrupted`, with every finished result kept.
 public final class RunControl: Sendable {
+    private struct AbortState {
+        var aborted = false
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter = 0
+    }
+
     private let stopped = Mutex(false)
-    private let aborted = Mutex(false)
+    private let abort = Mutex(AbortState())
 
     public init() {}
 
@@ -15,17 +21,43 @@ public final class RunControl: Sendable {
         stopped.withLock { $0 = true }
     }
 
-    public var isStopRequested: Bool { stopped.withLock { $0 } }
+    public var isStopRequested: Bool { stopped.withLock { $0 } || isAborted }
 
-    /// For a process about to exit at once: kills the commands of `exec` providers still running,
-    /// which live in process groups of their own and would otherwise outlive evalgate.
+    /// Cancels the requests in flight (the commands of `exec` providers are killed with their
+    /// process groups) and starts nothing new; what they would have returned is not stored.
     public func abortNow() {
-        aborted.withLock { $0 = true }  // first: results of the commands killed next are not verdicts
+        let waiters = abort.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.aborted = true  // first: results of the requests cancelled next are not verdicts
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
         ExecProvider.killRunningCommands()
     }
 
-    /// The process is about to exit: nothing more is stored.
-    public var isAborted: Bool { aborted.withLock { $0 } }
+    /// Aborted: nothing more is stored.
+    public var isAborted: Bool { abort.withLock { $0.aborted } }
+
+    /// Returns when the run is aborted, or at once when the calling task is cancelled.
+    func waitForAbort() async {
+        let id = abort.withLock { state -> Int in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = abort.withLock { state -> Bool in
+                    if state.aborted || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = abort.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume()
+        }
+    }
 }
 
 /// How far a run has got, reported after each result.

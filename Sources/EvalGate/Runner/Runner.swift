@@ -48,12 +48,77 @@ public struct Runner: Sendable {
     public func run(runID: String) async -> RunStatus {
         let concurrency = max(1, config.run.concurrency)
         let total = plan.count
-        var done = 0, errors = 0, failures = 0
-        var started = 0
+        // All the loop's counters live in one value mutated in place: an optimized build once
+        // mis-handled counters that nested functions captured and changed (see the note on
+        // `Window`).
+        var window = Window(total: total, budget: config.run.budget)
+        var errors = 0, failures = 0
         var recordFailure = false
-        // A resumed run skips what it already stored; those items count as started and done.
+
+        // The children are the requests in flight plus one watcher that wakes when the run is
+        // aborted and cancels them all; when no request is left, the watcher is cancelled too.
+        enum Event: Sendable {
+            case finished(CaseResult?)
+            case aborted
+        }
+        await withTaskGroup(of: Event.self) { group in
+            group.addTask {
+                await control.waitForAbort()
+                return .aborted
+            }
+            var inFlight = 0
+            while inFlight < concurrency, window.mayStart(mayStart()), let item = window.nextItem(plan: plan, skipping: finished) {
+                group.addTask { .finished(await execute(item, runID: runID)) }
+                inFlight += 1
+            }
+            if inFlight == 0 { group.cancelAll() }
+            while let event = await group.next() {
+                guard case .finished(let outcome) = event else {
+                    group.cancelAll()  // aborted: cancel the requests in flight
+                    continue
+                }
+                inFlight -= 1
+                if let result = outcome, !control.isAborted {
+                    writer.append(result)
+                    if let recorder {
+                        do { try recorder.record(result) } catch { recordFailure = true }
+                    }
+                    window.finish(result)
+                    if result.status == .error { errors += 1 }
+                    if result.status == .fail { failures += 1 }
+                    progress?(RunProgress(done: window.done, total: total, errors: errors, failures: failures))
+                }
+                if window.mayStart(mayStart()), let item = window.nextItem(plan: plan, skipping: finished) {
+                    group.addTask { .finished(await execute(item, runID: runID)) }
+                    inFlight += 1
+                }
+                if inFlight == 0 { group.cancelAll() }  // nothing left: let the watcher go
+            }
+        }
+        if writer.failure != nil || recordFailure { return .failed }
+        if window.started == total && window.done == total { return .completed }
+        return window.budgetReached ? .budgetExceeded : .interrupted
+    }
+
+    /// The sliding window's bookkeeping: which item comes next, how many started and finished,
+    /// what was spent. A value type mutated in place by the run loop, never captured by a nested
+    /// function: the release build once lost such a captured counter's updates and re-sent the
+    /// first case forever (see Benchmarks/README.md and the session notes).
+    struct Window {
+        let total: Int
         var next = 0
-        func nextItem() -> PlanItem? {
+        var started = 0
+        var done = 0
+        var spending: Spending
+        var budgetReached = false
+
+        init(total: Int, budget: Budget?) {
+            self.total = total
+            spending = Spending(budget: budget)
+        }
+
+        /// The next item to send, skipping (and counting as done) what a resumed run stored.
+        mutating func nextItem(plan: Plan, skipping finished: Set<RunStore.ResultCursor>) -> PlanItem? {
             while next < total {
                 let item = plan.item(at: next)
                 next += 1
@@ -63,14 +128,16 @@ public struct Runner: Sendable {
                     done += 1
                     continue
                 }
+                started += 1
                 return item
             }
             return nil
         }
-        var spending = Spending(budget: config.run.budget)
-        var budgetReached = false
-        func mayStartNext() -> Bool {
-            guard mayStart() else { return false }
+
+        /// Whether another request may start: `allowed` (not stopped, not cancelled, the store
+        /// writing) and the budget not about to be passed.
+        mutating func mayStart(_ allowed: Bool) -> Bool {
+            guard allowed else { return false }
             if spending.wouldReachCap(inFlight: started - done) {
                 budgetReached = true
                 return false
@@ -78,37 +145,10 @@ public struct Runner: Sendable {
             return true
         }
 
-        await withTaskGroup(of: CaseResult?.self) { group in
-            // Plain counters only: the window is `started - done` requests wide.
-            var inFlight = 0
-            while inFlight < concurrency && mayStartNext(), let item = nextItem() {
-                group.addTask { await execute(item, runID: runID) }
-                started += 1
-                inFlight += 1
-            }
-            while let outcome = await group.next() {
-                inFlight -= 1
-                if let result = outcome, !control.isAborted {
-                    writer.append(result)
-                    if let recorder {
-                        do { try recorder.record(result) } catch { recordFailure = true }
-                    }
-                    done += 1
-                    spending.add(result)
-                    if result.status == .error { errors += 1 }
-                    if result.status == .fail { failures += 1 }
-                    progress?(RunProgress(done: done, total: total, errors: errors, failures: failures))
-                }
-                if mayStartNext(), let item = nextItem() {
-                    group.addTask { await execute(item, runID: runID) }
-                    started += 1
-                    inFlight += 1
-                }
-            }
+        mutating func finish(_ result: CaseResult) {
+            done += 1
+            spending.add(result)
         }
-        if writer.failure != nil || recordFailure { return .failed }
-        if started == total && done == total { return .completed }
-        return budgetReached ? .budgetExceeded : .interrupted
     }
 
     /// Whether another request may start: not stopped, not cancelled, the store still writing.
@@ -137,9 +177,10 @@ public struct Runner: Sendable {
             do {
                 outcome = .success(try await provider.respond(to: request))
             } catch {
-                if Task.isCancelled { return nil }
+                if Task.isCancelled || control.isAborted { return nil }
                 outcome = .failure(error)
             }
+            if control.isAborted { return nil }
         }
         // Model-graded assertions: a judge that cannot be read makes the result an error, never a pass.
         var graded: [CheckResult] = []
