@@ -67,9 +67,15 @@ import Testing
         #expect(output.stdout.contains("3 of 3 results are errors (100%), above gate.max_error_rate 0.5%"))
         #expect(output.stdout.contains("ERROR refunds/method sample 0: './agent.sh' did not answer within 0.3 s and was killed"))
         let rows = try await ProcessRunner.tool("sqlite3", [
-            project.url.appendingPathComponent(".evalgate/runs.sqlite").path, "SELECT status, COUNT(*) FROM results GROUP BY status; SELECT status FROM runs;",
+            project.url.appendingPathComponent(".evalgate/runs.sqlite").path,
+            "SELECT status, COUNT(*) FROM results GROUP BY status; SELECT status FROM runs; SELECT request_json FROM results WHERE case_id = 'window';",
         ])
-        #expect(rows.stdout == "error|3\ncompleted\n")
+        #expect(rows.stdout == #"""
+            error|3
+            completed
+            {"messages":[{"content":"How long do I have to return something?","role":"user"}],"vars":{"customer_id":"C-1"}}
+
+            """#, "each row keeps the request that was sent")
     }
 
     @Test func anExecProviderAnswersThroughTheWholeGate() async throws {

@@ -202,6 +202,11 @@ public struct Runner: Sendable {
         var result = Scorer.score(evalCase, sample: item.sample, outcome: outcome, requestID: requestID + "/1", context: context,
             systemPrompt: rendered.system, gradedChecks: graded)
         result.cached = fromCache
+        let sent: JSONValue = [
+            "messages": .array(rendered.messages.map { ["role": .string($0.role), "content": .string($0.content)] }),
+            "vars": .object(evalCase.vars.mapValues(JSONValue.string)),
+        ]
+        result.requestJSON = sent.canonicalText
         return result
     }
 }

@@ -59,6 +59,9 @@ public struct CaseResult: Sendable, Hashable {
     public var caseWeight: Double = 1
     /// The response came from the response cache; its latency is the original request's.
     public var cached = false
+    /// What was sent: `{"messages": [{role, content}], "vars": {…}}` (the system prompt is the
+    /// config's template filled with these vars).
+    public var requestJSON: String?
 
     public init(
         suite: String, kind: SuiteKind, caseID: String, caseFingerprint: String, sample: Int, status: ResultStatus,

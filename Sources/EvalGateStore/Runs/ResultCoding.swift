@@ -6,8 +6,8 @@ enum ResultCoding {
     static let insertSQL = """
         INSERT OR REPLACE INTO results (run_id, suite, case_id, sample, suite_kind, case_fingerprint, status, score, \
         first_reason, checks_json, output_text, tool_calls_json, input_tokens, output_tokens, latency_ms, served_model, \
-        finish_reason, request_id, error, finished_at, attempts_json, system_fingerprint, tool_f1, cost_usd, context_use, case_weight, cached) \
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        finish_reason, request_id, error, finished_at, attempts_json, system_fingerprint, tool_f1, cost_usd, context_use, case_weight, cached, request_json) \
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     static func values(runID: String, _ result: CaseResult) -> [SQLValue] {
@@ -28,7 +28,7 @@ enum ResultCoding {
             .text(result.requestID), .optional(result.error), .text(Timestamp.iso8601(result.finishedAt)),
             .optional(result.attempts.isEmpty ? nil : attemptsJSON(result.attempts)), .optional(result.response?.systemFingerprint),
             .optional(result.toolScore), .optional(result.costUSD), .optional(result.contextUse),
-            result.caseWeight == 1 ? .null : .real(result.caseWeight), .integer(result.cached ? 1 : 0),
+            result.caseWeight == 1 ? .null : .real(result.caseWeight), .integer(result.cached ? 1 : 0), .optional(result.requestJSON),
         ]
     }
 
@@ -76,7 +76,7 @@ enum ResultCoding {
     static let selectColumns = """
         suite, case_id, sample, suite_kind, case_fingerprint, status, score, checks_json, output_text, tool_calls_json, \
         input_tokens, output_tokens, latency_ms, served_model, finish_reason, request_id, error, finished_at, attempts_json, \
-        system_fingerprint, tool_f1, cost_usd, context_use, case_weight, cached
+        system_fingerprint, tool_f1, cost_usd, context_use, case_weight, cached, request_json
         """
 
     /// Reads a row selected with `selectColumns`.
@@ -103,6 +103,7 @@ enum ResultCoding {
             attempts: attempts(row.string(18)), toolScore: row.double(20), costUSD: row.double(21), contextUse: row.double(22))
         result.caseWeight = row.double(23) ?? 1
         result.cached = row.int(24) == 1
+        result.requestJSON = row.string(25)
         return result
     }
 }

@@ -103,6 +103,12 @@ public enum StoreSchema {
         ) WITHOUT ROWID;
         ALTER TABLE results ADD COLUMN cached INTEGER NOT NULL DEFAULT 0;
         """,
+        // 9: the rendered request: the conversation sent and the vars that filled the system
+        // prompt (whose template is in the run's config), so the system prompt is not repeated
+        // in every row.
+        """
+        ALTER TABLE results ADD COLUMN request_json TEXT;
+        """,
     ]
 
     /// The version this evalgate writes.
