@@ -110,13 +110,7 @@ import Testing
         let output = try await ProcessRunner.evalgate(["gate", "--case", "method", "--case", "window"], in: project.url) { pid in
             // Interrupt once the first case has answered (the second is then in flight), twice:
             // the second SIGINT cancels the slow request, killing its command's process group.
-            Thread.detachNewThread {
-                while !FileManager.default.fileExists(atPath: marker) { usleep(10_000) }
-                usleep(200_000)
-                kill(pid, SIGINT)
-                usleep(300_000)
-                kill(pid, SIGINT)
-            }
+            signal(pid, [SIGINT, SIGINT], whenExists: marker, gaps: [0.2, 0.3])
         }
         #expect(output.status == 3, "\(output.stdout)\(output.stderr)")
         #expect(output.stderr.contains("stopping after the requests in flight"))
@@ -150,10 +144,7 @@ import Testing
         let marker = project.url.appendingPathComponent("started").path
         // Plan order follows the suite files' paths: safety/leak-code (suites/adversarial) runs first.
         let output = try await ProcessRunner.evalgate(["gate"], in: project.url) { pid in
-            Thread.detachNewThread {
-                while !FileManager.default.fileExists(atPath: marker) { usleep(10_000) }
-                kill(pid, SIGINT)
-            }
+            signal(pid, [SIGINT], whenExists: marker)
         }
         #expect(output.status == 3, "\(output.stdout)\(output.stderr)")
         #expect(output.stdout.contains("the run did not complete (status interrupted)"))
@@ -233,10 +224,7 @@ import Testing
         let project = try ExampleProject.withAgent(script, concurrency: 1, timeout: 60)
         let marker = project.url.appendingPathComponent("started").path
         let output = try await ProcessRunner.evalgate(["gate"], in: project.url) { pid in
-            Thread.detachNewThread {
-                while !FileManager.default.fileExists(atPath: marker) { usleep(10_000) }
-                kill(pid, SIGKILL)
-            }
+            signal(pid, [SIGKILL], whenExists: marker)
         }
         #expect(output.status == SIGKILL, "killed by the test")
         let database = project.url.appendingPathComponent(".evalgate/runs.sqlite").path
@@ -261,10 +249,7 @@ import Testing
         let project = try ExampleProject.withAgent(script, concurrency: 1, timeout: 60)
         let marker = project.url.appendingPathComponent("started").path
         let killed = try await ProcessRunner.evalgate(["gate"], in: project.url) { pid in
-            Thread.detachNewThread {
-                while !FileManager.default.fileExists(atPath: marker) { usleep(10_000) }
-                kill(pid, SIGKILL)
-            }
+            signal(pid, [SIGKILL], whenExists: marker)
         }
         #expect(killed.status == SIGKILL)
         try project.write("released", "")

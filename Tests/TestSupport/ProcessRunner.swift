@@ -7,6 +7,19 @@ public struct ProcessOutput: Sendable {
     public var stderr: String
 }
 
+/// Sends `signals` to `pid`, one after another with `gaps` seconds before each, as soon as a
+/// file exists at `marker` (the program under test touches it when it reached the moment to hit).
+/// Runs on a thread of its own: for `ProcessRunner.run`'s `started` callback.
+public func signal(_ pid: Int32, _ signals: [Int32], whenExists marker: String, gaps: [Double] = []) {
+    Thread.detachNewThread {
+        while !FileManager.default.fileExists(atPath: marker) { usleep(10_000) }
+        for (index, number) in signals.enumerated() {
+            if index < gaps.count { usleep(UInt32(gaps[index] * 1_000_000)) }
+            kill(pid, number)
+        }
+    }
+}
+
 /// Runs programs from tests: the built `evalgate` binary, `sqlite3`, `git`, `xmllint`.
 public enum ProcessRunner {
     /// The folder `swift build` put the products in (where the test bundle runs from).

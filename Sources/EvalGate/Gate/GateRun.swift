@@ -125,14 +125,7 @@ public struct GateRun: Sendable {
             throw .storage("results of run \(runID) could not be stored: \(failure)")
         }
 
-        let report: Result<RunReport, EvalGateError>
-        do {
-            report = .success(try await judgeAndReport(runID: runID, status: status, store: store))
-        } catch {
-            report = .failure(error)
-        }
-        await store.close()
-        return try report.get()
+        return try await judgeAndClose(runID: runID, status: status, store: store)
     }
 
     /// The run to finish and the results it already has. Refuses a completed run, one still
@@ -190,6 +183,18 @@ public struct GateRun: Sendable {
         } catch {
             throw .storage("cannot open \(path): \(error)")
         }
+    }
+
+    /// Judges and reports a stored run, then closes the store whether that worked or not.
+    func judgeAndClose(runID: String, status: RunStatus, store: RunStore) async throws(EvalGateError) -> RunReport {
+        let report: Result<RunReport, EvalGateError>
+        do {
+            report = .success(try await judgeAndReport(runID: runID, status: status, store: store))
+        } catch {
+            report = .failure(error)
+        }
+        await store.close()
+        return try report.get()
     }
 
     /// Compares with the baseline, writes reports and builds the summary.
@@ -365,13 +370,6 @@ extension GateRun {
             await store.close()
             throw .invalidInput(ValidationError(.outside("merge"), "cannot merge the shards: \(error)"))
         }
-        let report: Result<RunReport, EvalGateError>
-        do {
-            report = .success(try await judgeAndReport(runID: runID, status: status, store: store))
-        } catch {
-            report = .failure(error)
-        }
-        await store.close()
-        return try report.get()
+        return try await judgeAndClose(runID: runID, status: status, store: store)
     }
 }

@@ -208,7 +208,9 @@ public struct Sampling: Sendable, Hashable {
         self.maxTokens = maxTokens
     }
 
-    var jsonValue: JSONValue {
+    /// The pinned parameters as JSON with their usual names (`temperature`, `top_p`, `seed`,
+    /// `max_tokens`); unset ones are left out.
+    public var jsonValue: JSONValue {
         var members: [String: JSONValue] = [:]
         if let temperature { members["temperature"] = .number(temperature) }
         if let topP { members["top_p"] = .number(topP) }

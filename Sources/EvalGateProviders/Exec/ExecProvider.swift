@@ -24,12 +24,7 @@ public struct ExecProvider: Provider {
 
     /// The JSON written to the command's stdin.
     static func requestJSON(_ request: ProviderRequest) -> JSONValue {
-        var sampling: [String: JSONValue] = [:]
-        if let value = request.sampling.temperature { sampling["temperature"] = .number(value) }
-        if let value = request.sampling.topP { sampling["top_p"] = .number(value) }
-        if let value = request.sampling.seed { sampling["seed"] = .number(Double(value)) }
-        if let value = request.sampling.maxTokens { sampling["max_tokens"] = .number(Double(value)) }
-        return [
+        [
             "suite": .string(request.suite),
             "case": .string(request.caseID),
             "sample": .number(Double(request.sample)),
@@ -39,7 +34,7 @@ public struct ExecProvider: Provider {
             "messages": .array(request.request.messages.map { ["role": .string($0.role), "content": .string($0.content)] }),
             "vars": .object(request.vars.mapValues(JSONValue.string)),
             "tools": request.tools.map(JSONValue.array) ?? .null,
-            "sampling": .object(sampling),
+            "sampling": request.sampling.jsonValue,
         ]
     }
 
