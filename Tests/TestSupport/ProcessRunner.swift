@@ -57,24 +57,31 @@ public enum ProcessRunner {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = stdin
+        // Each pipe is drained to its end by a thread of its own. (Not readabilityHandler: its
+        // dispatch sources raced the pipes' closing and crashed libdispatch's event loop, about
+        // one full test run in ten.)
         let collected = OutputCollector()
-        stdout.fileHandleForReading.readabilityHandler = { handle in collected.append(handle.availableData, error: false) }
-        stderr.fileHandleForReading.readabilityHandler = { handle in collected.append(handle.availableData, error: true) }
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { process in continuation.resume(returning: process.terminationStatus) }
+            // Three things must happen before the output is whole: the child exits and both pipes
+            // reach their end. Whichever comes last resumes the caller; nothing waits blocked.
+            let join = Join(parts: 3) { continuation.resume(returning: process.terminationStatus) }
+            process.terminationHandler = { _ in join.arrive() }
             do {
                 try process.run()
-                started?(process.processIdentifier)
-                if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-                try? stdin.fileHandleForWriting.close()
             } catch {
                 continuation.resume(throwing: error)
+                return
             }
+            for (pipe, isError) in [(stdout, false), (stderr, true)] {
+                Thread.detachNewThread {
+                    collected.append(pipe.fileHandleForReading.readDataToEndOfFile(), error: isError)
+                    join.arrive()
+                }
+            }
+            started?(process.processIdentifier)
+            if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+            try? stdin.fileHandleForWriting.close()
         }
-        stdout.fileHandleForReading.readabilityHandler = nil
-        stderr.fileHandleForReading.readabilityHandler = nil
-        collected.append(stdout.fileHandleForReading.readDataToEndOfFile(), error: false)
-        collected.append(stderr.fileHandleForReading.readDataToEndOfFile(), error: true)
         let (out, err) = collected.texts
         return ProcessOutput(status: status, stdout: out, stderr: err)
     }
@@ -89,6 +96,27 @@ public enum ProcessRunner {
     /// Runs a program found on PATH.
     public static func tool(_ name: String, _ arguments: [String], in directory: URL? = nil) async throws -> ProcessOutput {
         try await run(URL(fileURLWithPath: "/usr/bin/env"), [name] + arguments, in: directory)
+    }
+}
+
+/// Calls `done` once `parts` arrivals have happened, from whichever thread arrives last.
+private final class Join: @unchecked Sendable {
+    // @unchecked: `remaining` is only touched under `lock`.
+    private let lock = NSLock()
+    private var remaining: Int
+    private let done: @Sendable () -> Void
+
+    init(parts: Int, done: @escaping @Sendable () -> Void) {
+        remaining = parts
+        self.done = done
+    }
+
+    func arrive() {
+        lock.lock()
+        remaining -= 1
+        let last = remaining == 0
+        lock.unlock()
+        if last { done() }
     }
 }
 
