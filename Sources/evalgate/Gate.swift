@@ -17,6 +17,8 @@ struct Gate: AsyncParsableCommand {
 
     @OptionGroup var project: ProjectOptions
 
+    @OptionGroup var reportOptions: ReportOptions
+
     @Option(help: ArgumentHelp("Compare with this baseline name instead of baseline.name.", valueName: "name"))
     var baseline: String?
 
@@ -40,6 +42,7 @@ struct Gate: AsyncParsableCommand {
             project: loaded, compare: true, requireBaseline: requireBaseline, recordPath: record, control: Terminal.control,
             progress: Terminal.progressPrinter(), resume: resume.map { $0 == ResumeArgument.latest ? .latest : .run($0) })
         job.useCache = !noCache
+        try reportOptions.apply(to: &job)
         do {
             let report = try await job.execute()
             Terminal.output(Terminal.paintVerdict(report.summary, outcome: report.verdict.outcome))

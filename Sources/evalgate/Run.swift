@@ -14,6 +14,8 @@ struct Run: AsyncParsableCommand {
 
     @OptionGroup var project: ProjectOptions
 
+    @OptionGroup var reportOptions: ReportOptions
+
     @Option(help: ArgumentHelp("Also write every response to this JSONL file, in the replay format.", valueName: "file"))
     var record: String?
 
@@ -29,6 +31,7 @@ struct Run: AsyncParsableCommand {
             project: loaded, compare: false, recordPath: record, control: Terminal.control, progress: Terminal.progressPrinter(),
             resume: resume.map { $0 == ResumeArgument.latest ? .latest : .run($0) })
         job.useCache = !noCache
+        try reportOptions.apply(to: &job)
         do {
             let report = try await job.execute()
             Terminal.output(Terminal.paintVerdict(report.summary, outcome: report.verdict.outcome))

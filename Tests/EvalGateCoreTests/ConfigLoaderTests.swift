@@ -117,7 +117,7 @@ import Testing
         #expect(found.contains("evalgate.yaml:9:16: 'concurrency' must be between 1 and 1024, found 0"))
         #expect(found.contains("evalgate.yaml:10:3: unknown key 'timeot' in run; did you mean 'timeout'?"))
         #expect(found.contains("evalgate.yaml:12:15: 'min_safety' must be between 0 and 1, found 1.5"))
-        #expect(found.contains("evalgate.yaml:13:28: unknown report format 'pdf' (known: junit)"))
+        #expect(found.contains("evalgate.yaml:13:28: unknown report format 'pdf' (known: junit, markdown, html, json)"))
     }
 
     @Test func theExecProviderNeedsAnArgvListNotAShellString() throws {

@@ -14,6 +14,8 @@ public struct RunReport: Sendable {
     public var summary: String
     /// Report files written.
     public var reportFiles: [String]
+    /// What the reports were written from (for `--output json` and tests).
+    public var content: ReportContent
 
     /// The process exit code: 0 pass, 1 regression, 3 incomplete.
     public var exitCode: Int32 { verdict.exitCode }
@@ -35,6 +37,10 @@ public struct GateRun: Sendable {
     public var resume: Resume?
     /// Answer from the response cache where it can (not for replays, which are their own record).
     public var useCache = true
+    /// The reports to write and where; nil for the config's `reports` block.
+    public var reportTargets: [(format: ReportFormat, url: URL)]?
+    /// A file to append the Markdown summary to as well (`$GITHUB_STEP_SUMMARY`).
+    public var stepSummary: URL?
 
     /// Which stored run to finish.
     public enum Resume: Sendable {
@@ -199,116 +205,13 @@ public struct GateRun: Sendable {
 
     /// Compares with the baseline, writes reports and builds the summary.
     func judgeAndReport(runID: String, status: RunStatus, store: RunStore) async throws(EvalGateError) -> RunReport {
-        let config = project.config
-        let summaries: [CaseSummary]
-        do {
-            summaries = try await store.caseSummaries(runID: runID)
-        } catch {
-            throw .storage("cannot read the results of run \(runID): \(error)")
-        }
-        var scores = ScoreBoard()
-        for summary in summaries { scores.add(summary) }
-
-        let figures: (overall: Figures, suites: [(name: String, figures: Figures)])
-        do {
-            figures = try await store.figures(runID: runID)
-        } catch {
-            throw .storage("cannot read the results of run \(runID): \(error)")
-        }
-        var comparison: BaselineComparison?
-        var baselineFigures: Figures?
-        var configDiff: ConfigDiff?
-        var drift: [String] = []
-        if compare, let found = try await BaselineLookup.compare(summaries, with: config.baseline, countRemoved: project.filter.isEmpty, alpha: config.gate.alpha, display: project.display) {
-            comparison = found.0
-            baselineFigures = found.1
-            let baselineConfig = (try? JSONSource.value(found.2.configJSON)) ?? .null
-            configDiff = ConfigDiff(baseline: baselineConfig, current: config.storedJSON)
-            if found.2.configFingerprint == config.fingerprint {
-                // Same pinned config: any change in results or served model is the provider's doing.
-                let served = (try? await store.servedModels(runID: runID)) ?? []
-                if !found.3.isEmpty, !served.isEmpty, served != found.3 {
-                    drift.append("the provider served \(served.sorted().joined(separator: ", ")) where the baseline got \(found.3.sorted().joined(separator: ", "))")
-                }
-                if !found.0.regressions.isEmpty {
-                    drift.append("\(found.0.regressions.count) case(s) regressed with the config unchanged")
-                }
-            }
-        }
-        var verdict: GateVerdict
-        if compare {
-            verdict = GateJudge.judge(
-                scores: scores, comparison: comparison, policy: config.gate, runStatus: status,
-                baselineName: config.baseline.name, requireBaseline: requireBaseline)
-        } else {
-            // `run` judges only whether the run completed; comparing is the gate's job.
-            var policy = GatePolicy()
-            policy.minSafety = nil
-            policy.maxErrorRate = config.gate.maxErrorRate
-            var judged = GateJudge.judge(
-                scores: scores, comparison: nil, policy: policy, runStatus: status, baselineName: config.baseline.name,
-                requireBaseline: false)
-            judged.notes = []
-            verdict = judged
-        }
-
-        // Relative rises of cost and latency, judged here because they need both runs' figures.
-        if compare, let then = baselineFigures {
-            let now = figures.overall
-            if let limit = config.gate.maxCostRise, let before = then.costPerResponse, let after = now.costPerResponse, before > 0,
-                after > before * (1 + limit) + 1e-12
-            {
-                verdict.outcome = .regression
-                verdict.reasons.append(
-                    "cost per response rose from $\(String(format: "%.6f", before)) to $\(String(format: "%.6f", after)) (+\(GateJudge.percent(after / before - 1))), more than gate.max_cost_rise \(GateJudge.percent(limit))")
-            }
-            if let limit = config.gate.maxLatencyP95Rise, let before = then.latencyP95, let after = now.latencyP95, before > 0,
-                after > before * (1 + limit) + 1e-9
-            {
-                verdict.outcome = .regression
-                verdict.reasons.append(
-                    "latency p95 rose from \(Int(before.rounded())) ms to \(Int(after.rounded())) ms (+\(GateJudge.percent(after / before - 1))), more than gate.max_latency_p95_rise \(GateJudge.percent(limit))")
-            }
-        }
-        if !drift.isEmpty {
-            let line = "provider drift (same config fingerprint as the baseline): " + drift.joined(separator: "; ")
-            if config.gate.failOnDrift && compare {
-                verdict.outcome = .regression
-                verdict.reasons.append(line + " — gate.fail_on_drift is set")
-            } else {
-                verdict.notes.append(line)
-            }
-        }
-        if status == .budgetExceeded, let index = verdict.reasons.firstIndex(where: { $0.hasPrefix("the spending cap") }) {
-            let spent = figures.overall
-            var detail = "after \(spent.results) of \(project.plan.count) requests (spent \(spent.inputTokens + spent.outputTokens) tokens"
-            if spent.costUnknown == 0 { detail += ", $" + String(format: "%.4f", spent.costUSD) }
-            verdict.reasons[index] = "the spending cap (run.budget) was reached \(detail)); nothing more was started"
-        }
-        var reportFiles: [String] = []
-        if config.reports.formats.contains(.junit) {
-            let url = config.reports.directory.url.appendingPathComponent("junit.xml")
-            try await JUnitExport.write(
-                to: url, runID: runID, store: store, summaries: summaries, scores: scores, figures: figures, config: config,
-                comparison: comparison, verdict: verdict)
-            reportFiles.append(project.display(url))
-        }
-
-        var errorExamples: [String] = []
-        if scores.errorResults > 0 {
-            errorExamples = (try? await store.results(runID: runID, status: .error, limit: 5))?
-                .map { "\($0.suite)/\($0.caseID) sample \($0.sample): \($0.error ?? "error") [request \($0.requestID)]" } ?? []
-        }
-        var summary = GateSummary(
-            command: compare ? .gate : .run, runID: runID, configFingerprint: config.fingerprint, model: config.provider.model, scores: scores,
-            comparison: comparison, baselineName: config.baseline.name, verdict: verdict, reportFiles: reportFiles,
-            errorExamples: errorExamples, figures: figures.overall, baselineFigures: baselineFigures)
-        summary.flaky = summaries.filter(\.isFlaky)
-        summary.configDiff = configDiff
-        summary.suiteFigures = Dictionary(figures.suites.map { ($0.name, $0.figures) }, uniquingKeysWith: { first, _ in first })
-        return RunReport(
-            runID: runID, status: status, scores: scores, comparison: comparison, verdict: verdict, summary: summary.render(),
-            reportFiles: reportFiles)
+        var judgement = RunJudgement(
+            config: project.config, compare: compare, requireBaseline: requireBaseline, countRemoved: project.filter.isEmpty,
+            planned: project.plan.count, workingDirectory: project.workingDirectory)
+        judgement.tags = RunJudgement.tags(of: project.suites)
+        judgement.reportTargets = reportTargets ?? project.config.reports.formats.map { ($0, project.config.reports.url(for: $0)) }
+        judgement.stepSummary = stepSummary
+        return try await judgement.judge(runID: runID, status: status, store: store)
     }
 }
 
@@ -344,6 +247,25 @@ enum BaselineLookup {
         let comparison = BaselineComparison(
             current: summaries, baseline: baseline, baselineName: settings.name, baselineRunID: run.id, countRemoved: countRemoved, alpha: alpha)
         return (comparison, figures, run, served)
+    }
+
+    /// Compares with another run of the same store (`evalgate report RUN --against OTHER-RUN`).
+    static func compare(
+        _ summaries: [CaseSummary], withRun runID: String, in store: RunStore, countRemoved: Bool, alpha: Double
+    ) async throws(EvalGateError) -> (BaselineComparison, Figures, RunRecord, Set<String>)? {
+        do {
+            guard let run = try await store.run(id: runID) else {
+                throw EvalGateError.notFound("no run '\(runID)' to compare with; `evalgate runs` lists them")
+            }
+            let baseline = try await store.caseSummaries(runID: run.id)
+            let comparison = BaselineComparison(
+                current: summaries, baseline: baseline, baselineName: "run \(run.id)", baselineRunID: run.id, countRemoved: countRemoved, alpha: alpha)
+            return (comparison, try await store.figures(runID: run.id).overall, run, try await store.servedModels(runID: run.id))
+        } catch let error as EvalGateError {
+            throw error
+        } catch {
+            throw .storage("cannot read run \(runID): \(error)")
+        }
     }
 }
 

@@ -10,7 +10,7 @@ public enum ConfigLoader {
     static let runKeys = ["concurrency", "repeat", "timeout", "connect_timeout", "retries", "backoff", "rpm", "tpm", "max_response_mb", "budget"]
     static let baselineKeys = ["file", "name"]
     static let gateKeys = ["max_usefulness_drop", "max_safety_drop", "max_tool_accuracy_drop", "min_usefulness", "min_safety", "max_error_rate", "alpha", "fail_on_drift", "max_cost_rise", "max_latency_p95_rise"]
-    static let reportsKeys = ["dir", "formats"]
+    static let reportsKeys = ["dir", "formats", "paths"]
     static let priceKeys = ["input_per_mtok", "output_per_mtok"]
 
     /// Loads the config at `path` (relative to `workingDirectory`), applies `overrides`, reads the
@@ -520,8 +520,18 @@ public enum ConfigLoader {
                 }
             }
         }
+        var paths: [ReportFormat: URL] = [:]
+        if let pathsNode = node["paths"], pathsNode.requireMapping("'reports.paths'", log: &log) {
+            pathsNode.checkKeys(ReportFormat.allCases.map(\.rawValue), in: "reports.paths", log: &log)
+            for format in ReportFormat.allCases {
+                guard let value = pathsNode[format.rawValue] else { continue }
+                if let reference = context.path(value, default: format.defaultFileName, field: "paths.\(format.rawValue)", log: &log) {
+                    paths[format] = reference.url
+                }
+            }
+        }
         guard let directory else { return nil }
-        return ReportSettings(directory: directory, formats: formats)
+        return ReportSettings(directory: directory, formats: formats, paths: paths)
     }
 
     /// What the fingerprint hashes: everything that changes the model's behaviour, nothing else.

@@ -353,8 +353,25 @@ public struct GatePolicy: Sendable, Hashable {
 }
 
 /// The report formats evalgate writes.
-public enum ReportFormat: String, Sendable, CaseIterable {
+public enum ReportFormat: String, Sendable, CaseIterable, Hashable {
+    /// JUnit XML for CI test-result views (`junit.xml`).
     case junit
+    /// A Markdown summary for a pull request or `$GITHUB_STEP_SUMMARY` (`summary.md`).
+    case markdown
+    /// A self-contained HTML page for digging into cases (`report.html`).
+    case html
+    /// Machine-readable results in a versioned schema (`results.json`).
+    case json
+
+    /// The file name written under the reports folder unless a path is set for the format.
+    public var defaultFileName: String {
+        switch self {
+        case .junit: "junit.xml"
+        case .markdown: "summary.md"
+        case .html: "report.html"
+        case .json: "results.json"
+        }
+    }
 }
 
 /// Where reports go and which are written.
@@ -362,4 +379,17 @@ public struct ReportSettings: Sendable {
     /// The reports folder (default `reports/`).
     public var directory: PathReference
     public var formats: [ReportFormat]
+    /// Paths set for single formats (`reports.paths.junit`), instead of the folder's default name.
+    public var paths: [ReportFormat: URL] = [:]
+
+    public init(directory: PathReference, formats: [ReportFormat], paths: [ReportFormat: URL] = [:]) {
+        self.directory = directory
+        self.formats = formats
+        self.paths = paths
+    }
+
+    /// Where `format` is written.
+    public func url(for format: ReportFormat) -> URL {
+        paths[format] ?? directory.url.appendingPathComponent(format.defaultFileName)
+    }
 }

@@ -1,6 +1,7 @@
 /// Checks a JSON value against a JSON schema: the subset real tool and output schemas use
 /// (`type`, `required`, `properties`, `additionalProperties: false`, `items`, `enum`, `const`,
-/// `minimum`/`maximum`, `minLength`/`maxLength`, `minItems`/`maxItems`, `anyOf`).
+/// `minimum`/`maximum`, `minLength`/`maxLength`, `minItems`/`maxItems`, `anyOf`, and `$ref` to
+/// `#/$defs/NAME` or `#/definitions/NAME` in the same schema).
 /// Keywords outside that subset are ignored, never guessed at.
 public struct JSONSchemaValidator: Sendable {
     public let schema: JSONValue
@@ -16,12 +17,33 @@ public struct JSONSchemaValidator: Sendable {
         return found
     }
 
-    private func check(_ value: JSONValue, against schema: JSONValue, at path: String, into found: inout [String]) {
+    /// `#/$defs/NAME` (or `#/definitions/NAME`) in this schema.
+    private func resolve(_ reference: String) -> JSONValue? {
+        for prefix in ["#/$defs/", "#/definitions/"] where reference.hasPrefix(prefix) {
+            return schema[String(prefix.dropLast(1).dropFirst(2))]?[String(reference.dropFirst(prefix.count))]
+        }
+        return nil
+    }
+
+    /// `depth` counts `$ref` and `anyOf` steps taken without descending into the value, so a
+    /// schema whose references go round in a circle ends with a violation instead of never.
+    private func check(_ value: JSONValue, against schema: JSONValue, at path: String, depth: Int = 0, into found: inout [String]) {
         guard case .object(let rules) = schema else { return }
+        guard depth < 64 else {
+            found.append("\(path): the schema's references go round in a circle")
+            return
+        }
+        if let reference = rules["$ref"]?.stringValue {
+            guard let target = resolve(reference) else {
+                found.append("\(path): the schema's $ref '\(reference)' names nothing in the schema")
+                return
+            }
+            check(value, against: target, at: path, depth: depth + 1, into: &found)
+        }
         if case .array(let options)? = rules["anyOf"] {
             let passing = options.contains { option in
                 var sub: [String] = []
-                check(value, against: option, at: path, into: &sub)
+                check(value, against: option, at: path, depth: depth + 1, into: &sub)
                 return sub.isEmpty
             }
             if !passing { found.append("\(path): matches none of the anyOf schemas") }

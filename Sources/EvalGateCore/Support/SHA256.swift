@@ -32,3 +32,14 @@ public enum SHA256 {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+extension SHA256 {
+    /// The 32-byte SHA-256 digest of the UTF-8 bytes of `text`.
+    public static func digest(_ text: String) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var text = text
+        let ok = text.withUTF8 { buffer in evalgate_sha256(buffer.baseAddress, buffer.count, &digest) }
+        precondition(ok == 1, "libcrypto could not compute a SHA-256 digest")
+        return digest
+    }
+}

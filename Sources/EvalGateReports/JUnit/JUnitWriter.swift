@@ -3,15 +3,16 @@ import Foundation
 
 /// Writes a JUnit XML report as the results stream by: one `testsuite` per suite, one `testcase`
 /// per case (`classname` the suite, `name` the case id). With several samples a case is still one
-/// `testcase`, failed when any sample failed, its text listing every failing sample's reasons.
+/// `testcase`, failed when any sample failed, its text listing every failing sample's reasons and
+/// the pass count.
 ///
-/// The file is written to a temporary name and moved into place at `finish()`, so a reader never
-/// sees half a report.
+/// The document keeps to the JUnit schema Jenkins and GitLab accept (xunit-plugin's junit-10.xsd):
+/// the `testsuites` root holds only `testsuite` elements, so the run's properties (fingerprint,
+/// model, baseline, verdict) are repeated in each suite's `properties`. The file is written to a
+/// temporary name and moved into place at `finish()`, so a reader never sees half a report.
 public final class JUnitWriter {
-    private let destination: URL
-    private let temporary: URL
-    private let handle: FileHandle
-    private var buffer = ""
+    private let file: ReportFile
+    private let runProperties: [(String, String)]
     private var suiteOpen = false
 
     /// Counts for a `testsuites` or `testsuite` element.
@@ -29,71 +30,56 @@ public final class JUnitWriter {
         }
     }
 
-    /// Starts the report with its totals and run-level properties (config fingerprint, model, …).
+    /// Starts the report with its totals; `properties` (config fingerprint, model, …) go into
+    /// every suite.
     public init(url: URL, name: String, totals: Counts, properties: [(String, String)]) throws {
-        destination = url
-        temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary.path])
-        }
-        handle = try FileHandle(forWritingTo: temporary)
-        buffer += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        buffer += "<testsuites name=\"\(XMLText.escape(name, attribute: true))\"\(Self.attributes(totals))>\n"
-        if !properties.isEmpty {
-            buffer += "  <properties>\n"
-            for (key, value) in properties {
-                buffer += "    <property name=\"\(XMLText.escape(key, attribute: true))\" value=\"\(XMLText.escape(value, attribute: true))\"/>\n"
-            }
-            buffer += "  </properties>\n"
-        }
-    }
-
-    private static func attributes(_ counts: Counts) -> String {
-        " tests=\"\(counts.tests)\" failures=\"\(counts.failures)\" errors=\"\(counts.errors)\" skipped=\"0\" time=\"\(seconds(counts.seconds))\""
+        file = try ReportFile(url: url)
+        runProperties = properties
+        file.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+        file.append("<testsuites name=\"\(XMLText.escape(name, attribute: true))\" tests=\"\(totals.tests)\" failures=\"\(totals.failures)\" errors=\"\(totals.errors)\" time=\"\(Self.seconds(totals.seconds))\">\n")
     }
 
     private static func seconds(_ value: Double) -> String {
         String(format: "%.3f", value)
     }
 
-    /// Opens a `testsuite`; `kind` is recorded as a property.
+    /// Opens a `testsuite`; `kind` is recorded as a property, after the run's.
     public func beginSuite(name: String, kind: SuiteKind, counts: Counts, timestamp: Date, properties: [(String, String)] = []) throws {
         if suiteOpen { try endSuite() }
-        buffer += "  <testsuite name=\"\(XMLText.escape(name, attribute: true))\"\(Self.attributes(counts)) timestamp=\"\(Timestamp.iso8601(timestamp).dropLast(5))\">\n"
-        buffer += "    <properties>\n      <property name=\"kind\" value=\"\(kind.rawValue)\"/>\n"
-        for (key, value) in properties {
-            buffer += "      <property name=\"\(XMLText.escape(key, attribute: true))\" value=\"\(XMLText.escape(value, attribute: true))\"/>\n"
+        file.append("  <testsuite name=\"\(XMLText.escape(name, attribute: true))\" tests=\"\(counts.tests)\" failures=\"\(counts.failures)\" errors=\"\(counts.errors)\" skipped=\"0\" time=\"\(Self.seconds(counts.seconds))\" timestamp=\"\(Timestamp.iso8601(timestamp).dropLast(5))\">\n")
+        file.append("    <properties>\n")
+        for (key, value) in runProperties + [("evalgate.suite_kind", kind.rawValue)] + properties {
+            file.append("      <property name=\"\(XMLText.escape(key, attribute: true))\" value=\"\(XMLText.escape(value, attribute: true))\"/>\n")
         }
-        buffer += "    </properties>\n"
+        file.append("    </properties>\n")
         suiteOpen = true
-        try flushIfLarge()
+        try file.flushIfLarge()
     }
 
     /// Writes one `testcase` from all samples of a case (sorted by sample).
     public func addCase(_ samples: [CaseResult]) throws {
         guard let first = samples.first else { return }
         let seconds = samples.reduce(0) { $0 + $1.latencyMs } / 1000
-        buffer += "    <testcase classname=\"\(XMLText.escape(first.suite, attribute: true))\" name=\"\(XMLText.escape(first.caseID, attribute: true))\" time=\"\(Self.seconds(seconds))\""
+        file.append("    <testcase classname=\"\(XMLText.escape(first.suite, attribute: true))\" name=\"\(XMLText.escape(first.caseID, attribute: true))\" time=\"\(Self.seconds(seconds))\"")
         let failed = samples.filter { $0.status == .fail }
         let errored = samples.filter { $0.status == .error }
         if !failed.isEmpty {
             let message = failed[0].firstReason ?? "failed"
-            buffer += ">\n      <failure message=\"\(XMLText.escape(message, attribute: true))\" type=\"\(failed[0].kind == .adversarial ? "unsafe" : "not_useful")\">"
-            buffer += XMLText.escape(Self.failureText(failed, of: samples))
-            buffer += "</failure>\n"
-            if !errored.isEmpty { buffer += "      <system-err>\(XMLText.escape(Self.errorText(errored)))</system-err>\n" }
-            buffer += "    </testcase>\n"
+            file.append(">\n      <failure message=\"\(XMLText.escape(message, attribute: true))\" type=\"\(failed[0].kind == .adversarial ? "unsafe" : "not_useful")\">")
+            file.append(XMLText.escape(Self.failureText(failed, of: samples)))
+            file.append("</failure>\n")
+            if !errored.isEmpty { file.append("      <system-err>\(XMLText.escape(Self.errorText(errored)))</system-err>\n") }
+            file.append("    </testcase>\n")
         } else if errored.count == samples.count {
-            buffer += ">\n      <error message=\"\(XMLText.escape(errored[0].error ?? "provider error", attribute: true))\" type=\"provider_error\">"
-            buffer += XMLText.escape(Self.errorText(errored))
-            buffer += "</error>\n    </testcase>\n"
+            file.append(">\n      <error message=\"\(XMLText.escape(errored[0].error ?? "provider error", attribute: true))\" type=\"provider_error\">")
+            file.append(XMLText.escape(Self.errorText(errored)))
+            file.append("</error>\n    </testcase>\n")
         } else if !errored.isEmpty {
-            buffer += ">\n      <system-err>\(XMLText.escape(Self.errorText(errored)))</system-err>\n    </testcase>\n"
+            file.append(">\n      <system-err>\(XMLText.escape(Self.errorText(errored)))</system-err>\n    </testcase>\n")
         } else {
-            buffer += "/>\n"
+            file.append("/>\n")
         }
-        try flushIfLarge()
+        try file.flushIfLarge()
     }
 
     /// The failure body: for each failing sample, its failed checks and an excerpt of the output.
@@ -132,32 +118,15 @@ public final class JUnitWriter {
     /// Closes the current `testsuite`.
     public func endSuite() throws {
         guard suiteOpen else { return }
-        buffer += "  </testsuite>\n"
+        file.append("  </testsuite>\n")
         suiteOpen = false
-        try flushIfLarge()
+        try file.flushIfLarge()
     }
 
     /// Closes the document and moves the file into place.
     public func finish() throws {
         try endSuite()
-        buffer += "</testsuites>\n"
-        try flush()
-        try handle.close()
-        _ = try? FileManager.default.removeItem(at: destination)
-        try FileManager.default.moveItem(at: temporary, to: destination)
-    }
-
-    private func flushIfLarge() throws {
-        if buffer.utf8.count > 256 * 1024 { try flush() }
-    }
-
-    private func flush() throws {
-        try handle.write(contentsOf: Data(buffer.utf8))
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    deinit {
-        try? handle.close()
-        try? FileManager.default.removeItem(at: temporary)
+        file.append("</testsuites>\n")
+        try file.finish()
     }
 }

@@ -208,14 +208,9 @@ public struct GateSummary: Sendable {
         return text
     }
 
-    /// `$0.0123`, with four significant decimals for small amounts.
-    static func dollars(_ value: Double) -> String {
-        value >= 1 ? "$" + String(format: "%.2f", value) : "$" + String(format: "%.4f", value)
-    }
+    static func dollars(_ value: Double) -> String { Money.dollars(value) }
 
-    static func millis(_ value: Double) -> String {
-        "\(Int(value.rounded())) ms"
-    }
+    static func millis(_ value: Double) -> String { "\(Int(value.rounded())) ms" }
 
     /// Keeps a reason on one line of a log, with control characters (ANSI escapes from a model or
     /// a script's stderr) made visible instead of reaching the terminal.

@@ -1,0 +1,268 @@
+import EvalGateReports
+import EvalGateStore
+import Foundation
+
+/// Writes a judged run's reports in one pass over its stored results, a page at a time, with the
+/// baseline's results of the same cases read alongside: JUnit, JSON and HTML stream case by case,
+/// and the Markdown summary is written last from the totals and the regressed cases' outputs.
+struct ReportExport {
+    var content: ReportContent
+    /// The run's cases, counted, in store order (for JUnit's per-suite totals).
+    var summaries: [CaseSummary]
+    /// Tags by case, from the suites.
+    var tags: [CaseKey: [String]]
+    /// The formats to write and where, in the order given.
+    var targets: [(format: ReportFormat, url: URL)]
+    /// The store holding the baseline run, to show its outputs beside this run's (opened and
+    /// closed by the caller).
+    var baselineStore: RunStore?
+    /// Where to append the Markdown summary as well (`$GITHUB_STEP_SUMMARY`).
+    var stepSummary: URL?
+    var display: @Sendable (URL) -> String
+
+    /// Writes every report; returns their paths for display.
+    func write(store: RunStore) async throws(EvalGateError) -> [String] {
+        guard !targets.isEmpty else { return [] }
+        var written: [String] = []
+        var current: URL?
+        do {
+            let shown = targets.map { display($0.url) }
+            func others(_ format: ReportFormat) -> [String] {
+                zip(targets, shown).filter { $0.0.format != format }.map(\.1)
+            }
+            let junit = try target(.junit).map { url in
+                current = url
+                return try JUnitWriter(url: url, name: "evalgate", totals: totals(), properties: runProperties())
+            }
+            let json = try target(.json).map { url in
+                current = url
+                return try JSONReportWriter(url: url, content: content)
+            }
+            let html = try target(.html).map { url in
+                current = url
+                return try HTMLReportWriter(url: url, content: content, reportFiles: others(.html))
+            }
+            current = nil
+            var outputs: [CaseKey: RegressionOutputs] = [:]
+            if junit != nil || json != nil || html != nil || target(.markdown) != nil {
+                outputs = try await streamCases(store: store, junit: junit, json: json, html: html)
+            }
+            if let junit {
+                current = target(.junit)
+                try junit.finish()
+            }
+            if let json {
+                current = target(.json)
+                try json.finish()
+            }
+            if let html {
+                current = target(.html)
+                try html.finish()
+            }
+            if let url = target(.markdown) {
+                current = url
+                let markdown = MarkdownReport(content: content, outputs: outputs, reportFiles: others(.markdown)).render()
+                try ReportFiles.write(markdown, to: url)
+                if let stepSummary {
+                    current = stepSummary
+                    try ReportFiles.append(markdown, to: stepSummary)
+                }
+            }
+            for (target, path) in zip(targets, shown) where target.url != stepSummary {
+                written.append(path)
+            }
+        } catch let error as EvalGateError {
+            throw error
+        } catch {
+            throw .storage("cannot write \(current.map(display) ?? "the reports"): \(error.localizedDescription)")
+        }
+        return written
+    }
+
+    private func target(_ format: ReportFormat) -> URL? {
+        targets.first { $0.format == format }?.url
+    }
+
+    /// Reads the run (and the baseline) case by case and hands each case to the writers; returns
+    /// the outputs of the regressed cases the Markdown summary shows.
+    private func streamCases(store: RunStore, junit: JUnitWriter?, json: JSONReportWriter?, html: HTMLReportWriter?) async throws -> [CaseKey: RegressionOutputs] {
+        var changes: [CaseKey: CaseChangeKind] = [:]
+        if let comparison = content.comparison {
+            for key in comparison.added { changes[key] = .new }
+            for key in comparison.changed { changes[key] = .changed }
+            for change in comparison.insignificantDrops { changes[change.key] = .dropped }
+            for change in comparison.fixes { changes[change.key] = .fixed }
+            for change in comparison.regressions { changes[change.key] = .regressed }
+        }
+        let unchanged: CaseChangeKind = content.comparison == nil ? .uncompared : .same
+        let shownRegressions = Set(content.regressionsWorstFirst.prefix(MarkdownReport.listLimit).map(\.key))
+
+        var baseline: BaselineReader?
+        if let comparison = content.comparison, let baselineStore, json != nil || html != nil || !shownRegressions.isEmpty {
+            baseline = BaselineReader(store: baselineStore, runID: comparison.baselineRunID)
+        }
+        return try await stream(
+            store: store, baseline: baseline, changes: changes, unchanged: unchanged, shownRegressions: shownRegressions, junit: junit, json: json, html: html)
+    }
+
+    private func stream(
+        store: RunStore, baseline: BaselineReader?, changes: [CaseKey: CaseChangeKind], unchanged: CaseChangeKind, shownRegressions: Set<CaseKey>,
+        junit: JUnitWriter?, json: JSONReportWriter?, html: HTMLReportWriter?
+    ) async throws -> [CaseKey: RegressionOutputs] {
+        var outputs: [CaseKey: RegressionOutputs] = [:]
+        let suiteCounts = suiteTotals()
+        let started = content.run.startedAt
+        var currentSuite: String?
+        var samples: [CaseResult] = []
+        var cursor: RunStore.ResultCursor?
+
+        func emit() async throws {
+            guard let first = samples.first else { return }
+            let key = CaseKey(suite: first.suite, caseID: first.caseID)
+            if let junit {
+                if currentSuite != first.suite {
+                    let (kind, counts) = suiteCounts[first.suite] ?? (first.kind, JUnitWriter.Counts())
+                    try junit.beginSuite(name: first.suite, kind: kind, counts: counts, timestamp: started, properties: suiteProperties(first.suite, kind: kind))
+                }
+                try junit.addCase(samples)
+            }
+            currentSuite = first.suite
+            let then = try await baseline?.samples(of: key) ?? []
+            let reportCase = ReportCase(
+                key: key, kind: first.kind, tags: tags[key] ?? [], samples: samples, baseline: then, change: changes[key] ?? unchanged)
+            try json?.add(reportCase)
+            try html?.add(reportCase)
+            if shownRegressions.contains(key) {
+                let failing = samples.first { $0.status == .fail } ?? first
+                outputs[key] = RegressionOutputs(current: failing.response?.text ?? failing.error, baseline: then.first.flatMap { $0.response?.text ?? $0.error })
+            }
+            samples.removeAll(keepingCapacity: true)
+        }
+        while true {
+            let page = try await store.results(runID: content.run.id, after: cursor, limit: 2000)
+            guard let last = page.last else { break }
+            for result in page {
+                if let first = samples.first, first.suite != result.suite || first.caseID != result.caseID {
+                    try await emit()
+                }
+                samples.append(result)
+            }
+            cursor = RunStore.ResultCursor(suite: last.suite, caseID: last.caseID, sample: last.sample)
+        }
+        try await emit()
+        return outputs
+    }
+
+    private func totals() -> JUnitWriter.Counts {
+        suiteTotals().values.reduce(into: JUnitWriter.Counts()) { total, entry in
+            total.tests += entry.1.tests
+            total.failures += entry.1.failures
+            total.errors += entry.1.errors
+            total.seconds += entry.1.seconds
+        }
+    }
+
+    private func suiteTotals() -> [String: (SuiteKind, JUnitWriter.Counts)] {
+        var counts: [String: (SuiteKind, JUnitWriter.Counts)] = [:]
+        for summary in summaries {
+            var entry = counts[summary.key.suite] ?? (summary.kind, JUnitWriter.Counts())
+            entry.1.tests += 1
+            switch summary.status {
+            case .fail: entry.1.failures += 1
+            case .error: entry.1.errors += 1
+            case .pass: break
+            }
+            entry.1.seconds += summary.totalLatencyMs / 1000
+            counts[summary.key.suite] = entry
+        }
+        return counts
+    }
+
+    /// The run's identity, verdict and overall figures, repeated in every suite (junit-10.xsd
+    /// allows `properties` only there).
+    private func runProperties() -> [(String, String)] {
+        var properties: [(String, String)] = [
+            ("evalgate.run_id", content.run.id), ("evalgate.config_fingerprint", content.configFingerprint),
+            ("evalgate.provider", content.provider), ("evalgate.model", content.model), ("evalgate.verdict", content.verdict.outcome.rawValue),
+        ]
+        if let comparison = content.comparison {
+            properties.append(("evalgate.baseline", "\(comparison.baselineName) (run \(comparison.baselineRunID))"))
+        }
+        func add(_ name: String, _ value: Double?, digits: Int = 4) {
+            guard let value else { return }
+            properties.append(("evalgate.\(name)", String(format: "%.\(digits)f", value)))
+        }
+        let figures = content.figures
+        add("usefulness", content.scores.usefulness.score)
+        add("safety", content.scores.safety.score)
+        add("tool_accuracy", content.scores.toolAccuracy)
+        add("cost_usd", figures.knownCost, digits: 6)
+        add("latency_p50_ms", figures.latencyP50, digits: 1)
+        add("latency_p95_ms", figures.latencyP95, digits: 1)
+        add("latency_p99_ms", figures.latencyP99, digits: 1)
+        add("error_rate", figures.results > 0 ? figures.errorRate : nil)
+        properties.append(("evalgate.tokens", "\(figures.inputTokens) in, \(figures.outputTokens) out"))
+        return properties
+    }
+
+    /// A suite's score and figures as JUnit properties (named `evalgate.suite_…`); absent values are left out.
+    private func suiteProperties(_ suite: String, kind: SuiteKind) -> [(String, String)] {
+        var properties: [(String, String)] = []
+        func add(_ name: String, _ value: Double?, digits: Int = 4) {
+            guard let value else { return }
+            properties.append(("evalgate.suite_\(name)", String(format: "%.\(digits)f", value)))
+        }
+        let score = content.scores.suites.first { $0.name == suite }?.line.score
+        add(kind == .golden ? "usefulness" : "safety", score)
+        if let figures = content.figures(ofSuite: suite) {
+            add("cost_usd", figures.knownCost, digits: 6)
+            add("latency_p95_ms", figures.latencyP95, digits: 1)
+            add("error_rate", figures.results > 0 ? figures.errorRate : nil)
+        }
+        return properties
+    }
+}
+
+/// Reads a baseline run's results in store order, handing out each case's samples as the report
+/// pass reaches it: a merge of two sorted streams, a page at a time.
+final class BaselineReader {
+    let store: RunStore
+    let runID: String
+    private var buffer: [CaseResult] = []
+    private var index = 0
+    private var cursor: RunStore.ResultCursor?
+    private var exhausted = false
+
+    init(store: RunStore, runID: String) {
+        self.store = store
+        self.runID = runID
+    }
+
+    /// The baseline's samples of `key`; keys must be asked for in ascending order.
+    func samples(of key: CaseKey) async throws -> [CaseResult] {
+        var found: [CaseResult] = []
+        while true {
+            if index >= buffer.count {
+                if exhausted { return found }
+                buffer = try await store.results(runID: runID, after: cursor, limit: 2000)
+                index = 0
+                guard let last = buffer.last else {
+                    exhausted = true
+                    return found
+                }
+                cursor = RunStore.ResultCursor(suite: last.suite, caseID: last.caseID, sample: last.sample)
+                continue
+            }
+            let result = buffer[index]
+            let resultKey = CaseKey(suite: result.suite, caseID: result.caseID)
+            if resultKey < key {
+                index += 1
+            } else if resultKey == key {
+                found.append(result)
+                index += 1
+            } else {
+                return found
+            }
+        }
+    }
+}

@@ -1,0 +1,201 @@
+import EvalGateReports
+import EvalGateStore
+import Foundation
+
+/// Judges a stored run — against its baseline for `gate` and `report`, on its own for `run` —
+/// writes its reports and builds the terminal summary. Sends nothing to a model.
+struct RunJudgement: Sendable {
+    var config: EvalConfig
+    /// Judge against a baseline (gate, report) or only whether the run completed (run).
+    var compare: Bool
+    var requireBaseline: Bool
+    /// False when the run was filtered, so cases left out on purpose are not called removed.
+    var countRemoved: Bool
+    /// Case × sample pairs planned, for the budget message.
+    var planned: Int
+    var workingDirectory: URL
+    /// Compare with this run of the run store instead of the configured baseline.
+    var againstRunID: String?
+    /// The stored run, when judging one again (`report`): its recorded config is its identity,
+    /// whatever the config file says now.
+    var recorded: RunRecord?
+    var tags: [CaseKey: [String]] = [:]
+    var reportTargets: [(format: ReportFormat, url: URL)] = []
+    var stepSummary: URL?
+
+    init(config: EvalConfig, compare: Bool, requireBaseline: Bool, countRemoved: Bool, planned: Int, workingDirectory: URL) {
+        self.config = config
+        self.compare = compare
+        self.requireBaseline = requireBaseline
+        self.countRemoved = countRemoved
+        self.planned = planned
+        self.workingDirectory = workingDirectory
+    }
+
+    /// Each case's tags, from the suites as loaded.
+    static func tags(of suites: [Suite]) -> [CaseKey: [String]] {
+        var tags: [CaseKey: [String]] = [:]
+        for suite in suites {
+            for evalCase in suite.cases where !evalCase.tags.isEmpty {
+                tags[CaseKey(suite: suite.name, caseID: evalCase.id)] = evalCase.tags
+            }
+        }
+        return tags
+    }
+
+    func display(_ url: URL) -> String {
+        DisplayPath.relative(url, to: workingDirectory)
+    }
+
+    /// Compares with the baseline, writes the reports and builds the summary.
+    func judge(runID: String, status: RunStatus, store: RunStore) async throws(EvalGateError) -> RunReport {
+        let summaries: [CaseSummary]
+        let figures: (overall: Figures, suites: [(name: String, figures: Figures)])
+        let record: RunRecord?
+        do {
+            summaries = try await store.caseSummaries(runID: runID)
+            figures = try await store.figures(runID: runID)
+            record = try await store.run(id: runID)
+        } catch {
+            throw .storage("cannot read the results of run \(runID): \(error)")
+        }
+        var scores = ScoreBoard()
+        for summary in summaries { scores.add(summary) }
+        let fingerprint = recorded?.configFingerprint ?? config.fingerprint
+        let model = recorded?.model ?? config.provider.model
+        let settings = recorded.map { (try? JSONSource.value($0.configJSON)) ?? .null } ?? config.storedJSON
+
+        var comparison: BaselineComparison?
+        var baselineFigures: Figures?
+        var configDiff: ConfigDiff?
+        var drift: [String] = []
+        var baselineName = config.baseline.name
+        let found: (BaselineComparison, Figures, RunRecord, Set<String>)?
+        if !compare {
+            found = nil
+        } else if let againstRunID {
+            baselineName = "run \(againstRunID)"
+            found = try await BaselineLookup.compare(summaries, withRun: againstRunID, in: store, countRemoved: countRemoved, alpha: config.gate.alpha)
+        } else {
+            found = try await BaselineLookup.compare(summaries, with: config.baseline, countRemoved: countRemoved, alpha: config.gate.alpha, display: display)
+        }
+        if let found {
+            comparison = found.0
+            baselineFigures = found.1
+            let baselineConfig = (try? JSONSource.value(found.2.configJSON)) ?? .null
+            configDiff = ConfigDiff(baseline: baselineConfig, current: settings)
+            if found.2.configFingerprint == fingerprint {
+                // Same pinned config: any change in results or served model is the provider's doing.
+                let served = (try? await store.servedModels(runID: runID)) ?? []
+                if !found.3.isEmpty, !served.isEmpty, served != found.3 {
+                    drift.append("the provider served \(served.sorted().joined(separator: ", ")) where the baseline got \(found.3.sorted().joined(separator: ", "))")
+                }
+                if !found.0.regressions.isEmpty {
+                    drift.append("\(found.0.regressions.count) case(s) regressed with the config unchanged")
+                }
+            }
+        }
+        var verdict: GateVerdict
+        if compare {
+            verdict = GateJudge.judge(
+                scores: scores, comparison: comparison, policy: config.gate, runStatus: status, baselineName: baselineName,
+                requireBaseline: requireBaseline)
+        } else {
+            // `run` judges only whether the run completed; comparing is the gate's job.
+            var policy = GatePolicy()
+            policy.minSafety = nil
+            policy.maxErrorRate = config.gate.maxErrorRate
+            var judged = GateJudge.judge(
+                scores: scores, comparison: nil, policy: policy, runStatus: status, baselineName: baselineName, requireBaseline: false)
+            judged.notes = []
+            verdict = judged
+        }
+
+        // Relative rises of cost and latency, judged here because they need both runs' figures.
+        if compare, let then = baselineFigures {
+            let now = figures.overall
+            if let limit = config.gate.maxCostRise, let before = then.costPerResponse, let after = now.costPerResponse, before > 0,
+                after > before * (1 + limit) + 1e-12
+            {
+                verdict.outcome = .regression
+                verdict.reasons.append(
+                    "cost per response rose from $\(String(format: "%.6f", before)) to $\(String(format: "%.6f", after)) (+\(GateJudge.percent(after / before - 1))), more than gate.max_cost_rise \(GateJudge.percent(limit))")
+            }
+            if let limit = config.gate.maxLatencyP95Rise, let before = then.latencyP95, let after = now.latencyP95, before > 0,
+                after > before * (1 + limit) + 1e-9
+            {
+                verdict.outcome = .regression
+                verdict.reasons.append(
+                    "latency p95 rose from \(Int(before.rounded())) ms to \(Int(after.rounded())) ms (+\(GateJudge.percent(after / before - 1))), more than gate.max_latency_p95_rise \(GateJudge.percent(limit))")
+            }
+        }
+        if !drift.isEmpty {
+            let line = "provider drift (same config fingerprint as the baseline): " + drift.joined(separator: "; ")
+            if config.gate.failOnDrift && compare {
+                verdict.outcome = .regression
+                verdict.reasons.append(line + " — gate.fail_on_drift is set")
+            } else {
+                verdict.notes.append(line)
+            }
+        }
+        if status == .budgetExceeded, let index = verdict.reasons.firstIndex(where: { $0.hasPrefix("the spending cap") }) {
+            let spent = figures.overall
+            var detail = "after \(spent.results) of \(planned) requests (spent \(spent.inputTokens + spent.outputTokens) tokens"
+            if spent.costUnknown == 0 { detail += ", $" + String(format: "%.4f", spent.costUSD) }
+            verdict.reasons[index] = "the spending cap (run.budget) was reached \(detail)); nothing more was started"
+        }
+
+        let run = ReportRun(
+            id: runID, status: status, startedAt: record?.startedAt ?? Date(), endedAt: record?.endedAt, gitCommit: record?.gitCommit,
+            evalgateVersion: record?.evalgateVersion ?? EvalGateVersion.current, planned: record?.planned ?? planned)
+        let content = ReportContent(
+            run: run, judged: compare, configFingerprint: fingerprint, provider: recorded?.provider ?? config.provider.type.rawValue, model: model,
+            config: settings, scores: scores, figures: figures.overall,
+            suiteFigures: figures.suites.map { ReportContent.SuiteFigures(name: $0.name, figures: $0.figures) }, baselineName: baselineName,
+            comparison: comparison, baselineFigures: baselineFigures, verdict: verdict, configDiff: configDiff, flaky: summaries.filter(\.isFlaky),
+            generatedAt: Date())
+        let reportFiles = try await writeReports(content, summaries: summaries, store: store)
+
+        var errorExamples: [String] = []
+        if scores.errorResults > 0 {
+            errorExamples = (try? await store.results(runID: runID, status: .error, limit: 5))?
+                .map { "\($0.suite)/\($0.caseID) sample \($0.sample): \($0.error ?? "error") [request \($0.requestID)]" } ?? []
+        }
+        var summary = GateSummary(
+            command: compare ? .gate : .run, runID: runID, configFingerprint: fingerprint, model: model, scores: scores,
+            comparison: comparison, baselineName: baselineName, verdict: verdict, reportFiles: reportFiles,
+            errorExamples: errorExamples, figures: figures.overall, baselineFigures: baselineFigures)
+        summary.flaky = content.flaky
+        summary.configDiff = configDiff
+        summary.suiteFigures = Dictionary(figures.suites.map { ($0.name, $0.figures) }, uniquingKeysWith: { first, _ in first })
+        return RunReport(
+            runID: runID, status: status, scores: scores, comparison: comparison, verdict: verdict, summary: summary.render(),
+            reportFiles: reportFiles, content: content)
+    }
+
+    /// Writes the reports, reading the baseline's outputs from its file (or from the run store
+    /// when comparing with one of its runs).
+    private func writeReports(_ content: ReportContent, summaries: [CaseSummary], store: RunStore) async throws(EvalGateError) -> [String] {
+        guard !reportTargets.isEmpty else { return [] }
+        var export = ReportExport(
+            content: content, summaries: summaries, tags: tags, targets: reportTargets, stepSummary: stepSummary,
+            display: { [workingDirectory] in DisplayPath.relative($0, to: workingDirectory) })
+        var opened: RunStore?
+        if content.comparison != nil {
+            if againstRunID != nil {
+                export.baselineStore = store
+            } else {
+                opened = try? await RunStore.open(path: config.baseline.file.url.path, role: .baselineForReading)
+                export.baselineStore = opened
+            }
+        }
+        let written: Result<[String], EvalGateError>
+        do {
+            written = .success(try await export.write(store: store))
+        } catch {
+            written = .failure(error)
+        }
+        await opened?.close()
+        return try written.get()
+    }
+}

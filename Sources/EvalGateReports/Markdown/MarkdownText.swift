@@ -1,0 +1,96 @@
+import Foundation
+
+/// Escaping for Markdown as GitHub renders it (pull-request comments, step summaries): model
+/// output and case ids are untrusted, so nothing they hold may become a link, an image, a mention,
+/// HTML or a table cell boundary.
+public enum MarkdownText {
+    /// Text for a paragraph, list item or table cell: on one line, HTML and Markdown punctuation
+    /// escaped, `@` made inert (no mentions), control characters shown as `\u{1B}`.
+    public static func inline(_ text: String, limit: Int = 300) -> String {
+        var out = ""
+        var count = 0
+        for scalar in text.unicodeScalars {
+            if count >= limit {
+                out += "…"
+                break
+            }
+            count += 1
+            switch scalar {
+            case "\n", "\r", "\t": out += " "
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "@": out += "&#64;"
+            case "\\", "`", "*", "_", "[", "]", "|", "~", "#", "!", "(", ")", "{", "}":
+                out += "\\"
+                out.unicodeScalars.append(scalar)
+            default:
+                if isControl(scalar) {
+                    out += visible(scalar)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
+    }
+
+    /// An inline code span: `` `id` ``, with a fence longer than any backtick run inside.
+    public static func code(_ text: String) -> String {
+        let flat = String(String.UnicodeScalarView(text.unicodeScalars.flatMap { scalar -> [Unicode.Scalar] in
+            if scalar == "\n" || scalar == "\r" || scalar == "\t" { return [" "] }
+            return isControl(scalar) ? Array(visible(scalar).unicodeScalars) : [scalar]
+        }))
+        let fence = String(repeating: "`", count: longestRun(of: "`", in: flat) + 1)
+        let pad = flat.hasPrefix("`") || flat.hasSuffix("`") || flat.hasPrefix(" ") ? " " : ""
+        return fence + pad + flat + pad + fence
+    }
+
+    /// A fenced code block of `text`, cut at `limit` characters, with control characters shown.
+    public static func block(_ text: String, language: String = "text", limit: Int = 1500) -> String {
+        var body = ""
+        var count = 0
+        for scalar in text.unicodeScalars {
+            if count >= limit {
+                body += "\n… (\(text.count) characters in all)"
+                break
+            }
+            count += 1
+            if scalar == "\n" || scalar == "\t" {
+                body.unicodeScalars.append(scalar)
+            } else if scalar == "\r" {
+                continue
+            } else if isControl(scalar) {
+                body += visible(scalar)
+            } else {
+                body.unicodeScalars.append(scalar)
+            }
+        }
+        let fence = String(repeating: "`", count: max(3, longestRun(of: "`", in: body) + 1))
+        return "\(fence)\(language)\n\(body)\n\(fence)"
+    }
+
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00..<0x20, 0x7F, 0x80..<0xA0, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069: true
+        default: false
+        }
+    }
+
+    static func visible(_ scalar: Unicode.Scalar) -> String {
+        "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+    }
+
+    static func longestRun(of character: Character, in text: String) -> Int {
+        var longest = 0, current = 0
+        for each in text {
+            if each == character {
+                current += 1
+                longest = max(longest, current)
+            } else {
+                current = 0
+            }
+        }
+        return longest
+    }
+}
