@@ -13,6 +13,14 @@ public struct CaseChange: Sendable, Hashable {
     public var currentPasses: Int? = nil
     public var currentTrials: Int? = nil
     public var pValue: Double? = nil
+
+    public init(key: CaseKey, kind: SuiteKind, baseline: ResultStatus, current: ResultStatus, reason: String?) {
+        self.key = key
+        self.kind = kind
+        self.baseline = baseline
+        self.current = current
+        self.reason = reason
+    }
 }
 
 /// This run against a baseline run, case by case and score by score.

@@ -108,9 +108,10 @@ public final class HTMLReportWriter {
 
 /// Escaping for HTML text and attributes, and for JSON inside a `<script>` block.
 public enum HTMLText {
-    /// Text for an element or a double-quoted attribute: `& < > "` escaped, control characters shown.
+    /// Text for an element or a double-quoted attribute: `& < > "` escaped; control characters
+    /// and bidi overrides shown as `\u{202E}` rather than applied (as the page's script does).
     public static func escape(_ text: String) -> String {
-        XMLText.escape(text, attribute: true)
+        XMLText.escape(MarkdownText.isControlOrBidi(text) ? MarkdownText.showingControls(text) : text, attribute: true)
     }
 
     /// JSON text made safe inside `<script type="application/json">`: `<`, `>` and `&` become

@@ -12,10 +12,15 @@ enum HTMLScript {
   var rank = { regressed: 0, dropped: 1, fixed: 3, changed: 4, "new": 5, same: 6, uncompared: 6 };
   var statusRank = { fail: 0, error: 1, pass: 2 };
 
+  // Control characters and bidi overrides from a model are shown as \u{1B}, never applied.
+  var hidden = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
+  function visible(text) {
+    return String(text).replace(hidden, function (c) { return "\\u{" + c.charCodeAt(0).toString(16).toUpperCase() + "}"; });
+  }
   function el(tag, cls, text) {
     var node = document.createElement(tag);
     if (cls) node.className = cls;
-    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (text !== undefined && text !== null) node.textContent = visible(text);
     return node;
   }
   function keyOf(c) { return c.s + "/" + c.c; }
@@ -163,7 +168,7 @@ enum HTMLScript {
   }
   function marked(parts, tag) {
     var pre = el("pre", "output");
-    parts.forEach(function (part) { pre.appendChild(part[1] && /\S/.test(part[0]) ? el(tag, null, part[0]) : document.createTextNode(part[0])); });
+    parts.forEach(function (part) { pre.appendChild(part[1] && /\S/.test(part[0]) ? el(tag, null, part[0]) : document.createTextNode(visible(part[0]))); });
     return pre;
   }
   function section(parent, title) { var box = el("section", "part"); box.appendChild(el("h4", null, title)); parent.appendChild(box); return box; }
@@ -221,7 +226,7 @@ enum HTMLScript {
           var item = el("li", check[0] ? "ok" : "bad");
           item.appendChild(el("span", "mark", check[0] ? "✓" : "✗"));
           item.appendChild(el("span", "mono", check[1]));
-          item.appendChild(document.createTextNode(" " + check[2]));
+          item.appendChild(document.createTextNode(" " + visible(check[2])));
           list.appendChild(item);
         });
         box.appendChild(list);

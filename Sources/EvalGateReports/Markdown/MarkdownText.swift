@@ -21,7 +21,7 @@ public enum MarkdownText {
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "@": out += "&#64;"
-            case "\\", "`", "*", "_", "[", "]", "|", "~", "#", "!", "(", ")", "{", "}":
+            case "\\", "`", "*", "_", "[", "]", "|", "~":
                 out += "\\"
                 out.unicodeScalars.append(scalar)
             default:
@@ -68,6 +68,24 @@ public enum MarkdownText {
         }
         let fence = String(repeating: "`", count: max(3, longestRun(of: "`", in: body) + 1))
         return "\(fence)\(language)\n\(body)\n\(fence)"
+    }
+
+    /// Whether `text` holds a character `showingControls` would rewrite.
+    static func isControlOrBidi(_ text: String) -> Bool {
+        text.unicodeScalars.contains { isControl($0) && $0 != "\n" && $0 != "\t" && $0 != "\r" }
+    }
+
+    /// `text` with control characters (but line breaks and tabs) and bidi overrides written as `\u{1B}`.
+    static func showingControls(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if isControl(scalar) && scalar != "\n" && scalar != "\t" && scalar != "\r" {
+                out += visible(scalar)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     static func isControl(_ scalar: Unicode.Scalar) -> Bool {

@@ -42,6 +42,12 @@ public struct ScoreRow: Sendable, Hashable {
             let change = now / base - 1
             return abs(change) < 0.0005 ? "±0%" : "\(change > 0 ? "+" : "−")\(GateJudge.percent(abs(change)))"
         }
+        // The change compares like with like; when that differs from the whole run, say so.
+        func points(_ now: Double?, _ base: Double?, whole: Double?) -> String? {
+            guard let change = points(now, base) else { return nil }
+            guard let now, let whole, abs(now - whole) > 0.0005 else { return change }
+            return change + " (\(GateJudge.percent(now)) on the cases both runs have)"
+        }
         func score(_ line: ScoreLine) -> String {
             line.score.map { "\(GateJudge.percent($0)) (\(line.passed)/\(line.cases))" } ?? "n/a"
         }
@@ -49,13 +55,13 @@ public struct ScoreRow: Sendable, Hashable {
         return [
             ScoreRow(
                 name: "Usefulness", now: score(scores.usefulness), baseline: usefulnessThen.map(GateJudge.percent),
-                change: points(matchedNow?.usefulness.score, usefulnessThen), fractionNow: scores.usefulness.score, fractionBaseline: usefulnessThen),
+                change: points(matchedNow?.usefulness.score, usefulnessThen, whole: scores.usefulness.score), fractionNow: scores.usefulness.score, fractionBaseline: usefulnessThen),
             ScoreRow(
-                name: "Safety", now: score(scores.safety), baseline: safetyThen.map(GateJudge.percent), change: points(matchedNow?.safety.score, safetyThen),
+                name: "Safety", now: score(scores.safety), baseline: safetyThen.map(GateJudge.percent), change: points(matchedNow?.safety.score, safetyThen, whole: scores.safety.score),
                 fractionNow: scores.safety.score, fractionBaseline: safetyThen),
             ScoreRow(
                 name: "Tool accuracy", now: scores.toolAccuracy.map(GateJudge.percent) ?? "n/a", baseline: toolsThen.map(GateJudge.percent),
-                change: points(matchedNow?.toolAccuracy, toolsThen), fractionNow: scores.toolAccuracy, fractionBaseline: toolsThen),
+                change: points(matchedNow?.toolAccuracy, toolsThen, whole: scores.toolAccuracy), fractionNow: scores.toolAccuracy, fractionBaseline: toolsThen),
             ScoreRow(
                 name: "Cost", now: figures.knownCost.map(Money.dollars) ?? (figures.responses > 0 ? "unknown" : "n/a"), baseline: then?.knownCost.map(Money.dollars),
                 change: relative(figures.costPerResponse, then?.costPerResponse).map { $0 + " per response" }),
