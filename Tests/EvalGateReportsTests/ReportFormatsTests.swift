@@ -178,6 +178,8 @@ import Testing
 
         let diff = try await Browser.dumpDOM(page, fragment: "open=refunds%2Freturn-window")
         #expect(diff.contains("<del>30</del>") && diff.contains("<ins>14</ins>"), "the baseline and current outputs are shown side by side with the change marked")
+        #expect(diff.contains("<pre class=\"output\">user: How long do I have to return return-window?</pre>"), "the prompt that was sent")
+        #expect(diff.contains("20261121-120000-abcdef/refunds/return-window/0/1"), "the request id")
 
         let png = folder.url.appendingPathComponent("report.png")
         try await Browser.screenshot(page, fragment: "open=refunds%2Freturn-window", to: png)

@@ -57,8 +57,9 @@ public struct StoredRunReport: Sendable {
             throw .invalidInput(error)
         }
         let targets = try ReportSelection.targets(formats, settings: config.reports, workingDirectory: options.workingDirectory)
-        // Tags are a nicety: suites that no longer load do not stop a report.
-        let suites = (try? SuiteLoader.load(
+        // Tags are shown in the HTML and JSON reports only; suites that no longer load do not stop a report.
+        let needsTags = targets.contains { $0.format == .html || $0.format == .json }
+        let suites = !needsTags ? [] : (try? SuiteLoader.load(
             config.suites, prompt: config.prompt, toolNames: config.tools?.names, graders: (config.judge != nil, config.embeddings != nil),
             workingDirectory: options.workingDirectory)) ?? []
         let storePath = config.store.url.path

@@ -57,10 +57,27 @@ public enum Timestamp {
         }
     }
 
-    /// Parses what `iso8601` wrote (milliseconds optional).
+    /// Parses what `iso8601` wrote (milliseconds optional). Scans the bytes once: it runs for
+    /// every result read back, and splitting the string was 8% of writing a 100,000-case report.
     public static func parse(_ text: String) -> Date? {
-        let fields = text.split(whereSeparator: { "-T:.Z".contains($0) }).compactMap { Int32($0) }
-        guard fields.count >= 6 else { return nil }
+        var fields = [Int32](repeating: 0, count: 7)
+        var count = 0
+        var inNumber = false
+        for byte in text.utf8 {
+            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                if !inNumber {
+                    guard count < 7 else { break }
+                    inNumber = true
+                    count += 1
+                }
+                let (value, overflow) = fields[count - 1].multipliedReportingOverflow(by: 10)
+                guard !overflow else { return nil }
+                fields[count - 1] = value &+ Int32(byte - UInt8(ascii: "0"))
+            } else {
+                inNumber = false
+            }
+        }
+        guard count >= 6 else { return nil }
         var parts = tm()
         parts.tm_year = fields[0] - 1900
         parts.tm_mon = fields[1] - 1
@@ -68,7 +85,7 @@ public enum Timestamp {
         parts.tm_hour = fields[3]
         parts.tm_min = fields[4]
         parts.tm_sec = fields[5]
-        let millis = fields.count > 6 ? Double(fields[6]) : 0
+        let millis = count > 6 ? Double(fields[6]) : 0
         return Date(timeIntervalSince1970: Double(timegm(&parts)) + millis / 1000)
     }
 }

@@ -10,6 +10,8 @@ import Foundation
 public final class HTMLReportWriter {
     private let file: ReportFile
     private var first = true
+    private var writer = JSONWriter(capacity: 16 * 1024)
+    private var safe: [UInt8] = []
     /// Output kept per sample in the page; the JSON report has all of it.
     static let outputLimit = 20_000
 
@@ -23,7 +25,11 @@ public final class HTMLReportWriter {
     public func add(_ reportCase: ReportCase) throws {
         file.append(first ? "\n" : ",\n")
         first = false
-        file.append(HTMLText.scriptSafeJSON(Self.caseValue(reportCase).canonicalText))
+        writer.reset()
+        safe.removeAll(keepingCapacity: true)
+        Self.write(reportCase, into: &writer)
+        HTMLText.scriptSafeJSON(writer.bytes, into: &safe)
+        file.append(bytes: safe)
         try file.flushIfLarge()
     }
 
@@ -78,31 +84,75 @@ public final class HTMLReportWriter {
 
         """
 
-    /// A case in the page's compact form (keys documented in docs/REPORTS.md).
-    static func caseValue(_ reportCase: ReportCase) -> JSONValue {
-        func text(_ value: String?) -> JSONValue {
-            guard let value else { return .null }
-            return .string(value.count > outputLimit ? String(value.prefix(outputLimit)) + "\n… (\(value.count) characters; results.json has all of it)" : value)
+    /// An output cut to `outputLimit` characters, with a note of its length.
+    static func excerpt(_ value: String?) -> String? {
+        guard let value else { return nil }
+        guard value.utf8.count > outputLimit, value.count > outputLimit else { return value }
+        return String(value.prefix(outputLimit)) + "\n… (\(value.count) characters; results.json has all of it)"
+    }
+
+    /// A case in the page's compact form, keys sorted (documented in docs/REPORTS.md). The request
+    /// goes in as its stored JSON text, which the page parses when the case is opened.
+    static func write(_ reportCase: ReportCase, into json: inout JSONWriter) {
+        json.beginObject()
+        json.key("$"); json.number(reportCase.costUSD)
+        json.key("b")
+        if let baseline = reportCase.baseline.first {
+            json.beginObject()
+            json.key("o"); json.string(excerpt(baseline.response?.text ?? baseline.error))
+            json.key("st"); json.string(ReportCase.status(of: reportCase.baseline).rawValue)
+            json.endObject()
+        } else {
+            json.null()
         }
-        let samples: [JSONValue] = reportCase.samples.map { result in
-            let response = result.response
-            return [
-                "n": .number(Double(result.sample)), "st": .string(result.status.rawValue), "o": text(response?.text),
-                "tc": response.map { .array($0.toolCalls.map { ["name": .string($0.name), "arguments": $0.arguments] }) } ?? .null,
-                "ck": .array(result.checks.map { [.bool($0.passed), .string($0.check), .string($0.reason)] }),
-                "u": response.map { [JSONReport.optional($0.usage.inputTokens), JSONReport.optional($0.usage.outputTokens)] } ?? .null,
-                "l": .number((result.latencyMs * 10).rounded() / 10), "id": .string(result.requestID), "e": JSONReport.optional(result.error),
-                "m": JSONReport.optional(response?.servedModel), "ca": .bool(result.cached),
-            ]
+        json.key("c"); json.string(reportCase.key.caseID)
+        json.key("ch"); json.string(reportCase.change.rawValue)
+        json.key("k"); json.string(reportCase.kind.rawValue)
+        json.key("l"); json.number((reportCase.latencyMs * 10).rounded() / 10)
+        json.key("q"); json.string(reportCase.samples.first?.requestJSON)
+        json.key("r"); json.string(reportCase.reason)
+        json.key("s"); json.string(reportCase.key.suite)
+        json.key("sc"); json.number(reportCase.score)
+        json.key("st"); json.string(reportCase.status.rawValue)
+        json.array("t") { json in
+            for tag in reportCase.tags { json.string(tag) }
         }
-        let baseline = reportCase.baseline.first
-        return [
-            "s": .string(reportCase.key.suite), "c": .string(reportCase.key.caseID), "k": .string(reportCase.kind.rawValue),
-            "t": .array(reportCase.tags.map(JSONValue.string)), "st": .string(reportCase.status.rawValue), "ch": .string(reportCase.change.rawValue),
-            "sc": .number(reportCase.score), "l": .number((reportCase.latencyMs * 10).rounded() / 10), "$": JSONReport.optional(reportCase.costUSD),
-            "r": JSONReport.optional(reportCase.reason), "q": text(reportCase.promptText), "x": .array(samples),
-            "b": baseline.map { ["st": .string(ReportCase.status(of: reportCase.baseline).rawValue), "o": text($0.response?.text ?? $0.error)] } ?? .null,
-        ]
+        json.array("x") { json in
+            for result in reportCase.samples {
+                let response = result.response
+                json.beginObject()
+                json.key("ca"); json.bool(result.cached)
+                json.array("ck") { json in
+                    for check in result.checks {
+                        json.beginArray()
+                        json.bool(check.passed)
+                        json.string(check.check)
+                        json.string(check.reason)
+                        json.endArray()
+                    }
+                }
+                json.key("e"); json.string(result.error)
+                json.key("id"); json.string(result.requestID)
+                json.key("l"); json.number((result.latencyMs * 10).rounded() / 10)
+                json.key("m"); json.string(response?.servedModel)
+                json.key("n"); json.number(result.sample)
+                json.key("o"); json.string(excerpt(response?.text))
+                json.key("st"); json.string(result.status.rawValue)
+                json.key("tc")
+                if let response { JSONReport.writeToolCalls(response.toolCalls, into: &json) } else { json.null() }
+                json.key("u")
+                if let usage = response?.usage {
+                    json.beginArray()
+                    json.number(usage.inputTokens)
+                    json.number(usage.outputTokens)
+                    json.endArray()
+                } else {
+                    json.null()
+                }
+                json.endObject()
+            }
+        }
+        json.endObject()
     }
 }
 
@@ -117,25 +167,21 @@ public enum HTMLText {
     /// JSON text made safe inside `<script type="application/json">`: `<`, `>` and `&` become
     /// `\u003c`, `\u003e` and `\u0026` (they only occur inside strings, where JSON reads them back
     /// the same), so no `</script>` or `<!--` can appear; U+2028 and U+2029 are escaped too.
-    public static func scriptSafeJSON(_ json: String) -> String {
-        var needsWork = false
-        for byte in json.utf8 where byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "&") || byte == 0xE2 {
-            needsWork = true
-            break
-        }
-        if !needsWork { return json }
-        var out = ""
-        out.reserveCapacity(json.utf8.count + 32)
-        for scalar in json.unicodeScalars {
-            switch scalar {
-            case "<": out += "\\u003c"
-            case ">": out += "\\u003e"
-            case "&": out += "\\u0026"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default: out.unicodeScalars.append(scalar)
+    public static func scriptSafeJSON(_ json: [UInt8], into out: inout [UInt8]) {
+        var index = 0
+        let count = json.count
+        while index < count {
+            let byte = json[index]
+            switch byte {
+            case UInt8(ascii: "<"): out.append(contentsOf: Array("\\u003c".utf8))
+            case UInt8(ascii: ">"): out.append(contentsOf: Array("\\u003e".utf8))
+            case UInt8(ascii: "&"): out.append(contentsOf: Array("\\u0026".utf8))
+            case 0xE2 where index + 2 < count && json[index + 1] == 0x80 && (json[index + 2] == 0xA8 || json[index + 2] == 0xA9):
+                out.append(contentsOf: Array((json[index + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8))
+                index += 2
+            default: out.append(byte)
             }
+            index += 1
         }
-        return out
     }
 }

@@ -177,6 +177,19 @@ enum HTMLScript {
     var row = el("div", "field"); row.appendChild(el("span", "label", name)); row.appendChild(el("span", "mono", value)); parent.appendChild(row);
   }
 
+  // The stored request, `{"messages": [{role, content}], "vars": {…}}`, as role: content paragraphs.
+  function promptOf(c) {
+    if (!c.q) return "";
+    try {
+      var request = JSON.parse(c.q);
+      return (request.messages || []).map(function (message) {
+        return message.role + ": " + (typeof message.content === "string" ? message.content : JSON.stringify(message.content));
+      }).join("\n\n");
+    } catch (error) {
+      return c.q;
+    }
+  }
+
   var panel = document.getElementById("detail");
   function showDetail(scroll) {
     while (panel.firstChild) panel.removeChild(panel.firstChild);
@@ -199,7 +212,8 @@ enum HTMLScript {
     field(meta, "latency", millis(c.l));
     field(meta, "cost", money(c.$));
     panel.appendChild(meta);
-    if (c.q) { var prompt = section(panel, "Prompt"); prompt.appendChild(el("pre", "output", c.q)); }
+    var prompt = promptOf(c);
+    if (prompt) { section(panel, "Prompt").appendChild(el("pre", "output", prompt)); }
 
     var first = c.x[0] || {};
     var now = first.o === undefined || first.o === null ? "" : first.o;

@@ -11,6 +11,7 @@ public final class JSONReportWriter {
 
     private let file: ReportFile
     private var first = true
+    private var writer = JSONWriter(capacity: 16 * 1024)
 
     public init(url: URL, content: ReportContent) throws {
         file = try ReportFile(url: url)
@@ -37,7 +38,9 @@ public final class JSONReportWriter {
     public func add(_ reportCase: ReportCase) throws {
         file.append(first ? "\n    " : ",\n    ")
         first = false
-        file.append(JSONReport.caseValue(reportCase).canonicalText)
+        writer.reset()
+        JSONReport.write(reportCase, into: &writer)
+        file.append(bytes: writer.bytes)
         try file.flushIfLarge()
     }
 
@@ -150,34 +153,103 @@ enum JSONReport {
         ]
     }
 
-    static func sample(_ result: CaseResult) -> JSONValue {
-        let response = result.response
-        return [
-            "sample": number(result.sample), "status": .string(result.status.rawValue), "score": .number(result.score),
-            "output": optional(response?.text),
-            "tool_calls": response.map { .array($0.toolCalls.map { ["name": .string($0.name), "arguments": $0.arguments] }) } ?? .null,
-            "checks": .array(result.checks.map { ["check": .string($0.check), "passed": .bool($0.passed), "reason": .string($0.reason), "weight": .number($0.weight)] }),
-            "usage": response.map { ["input_tokens": optional($0.usage.inputTokens), "output_tokens": optional($0.usage.outputTokens)] } ?? .null,
-            "cost_usd": optional(result.costUSD), "latency_ms": .number(result.latencyMs), "request_id": .string(result.requestID),
-            "error": optional(result.error), "served_model": optional(response?.servedModel), "finish_reason": optional(response?.finishReason),
-            "tool_f1": optional(result.toolScore), "cached": .bool(result.cached),
-            "attempts": .array(result.attempts.map { ["number": number($0.number), "request_id": .string($0.requestID), "outcome": .string($0.outcome), "wait_seconds": .number($0.waitSeconds)] }),
-        ]
+    /// One case, keys in sorted order (the text `canonicalText` would give, without building it).
+    static func write(_ reportCase: ReportCase, into json: inout JSONWriter) {
+        let first = reportCase.samples.first
+        json.beginObject()
+        json.key("baseline")
+        if reportCase.baseline.isEmpty {
+            json.null()
+        } else {
+            json.beginObject()
+            json.array("samples") { json in
+                for result in reportCase.baseline {
+                    json.beginObject()
+                    json.key("error"); json.string(result.error)
+                    json.key("output"); json.string(result.response?.text)
+                    json.key("sample"); json.number(result.sample)
+                    json.key("status"); json.string(result.status.rawValue)
+                    json.endObject()
+                }
+            }
+            json.key("status"); json.string(ReportCase.status(of: reportCase.baseline).rawValue)
+            json.endObject()
+        }
+        json.key("change"); json.string(reportCase.change.rawValue)
+        json.key("fingerprint"); json.string(first?.caseFingerprint)
+        json.key("id"); json.string(reportCase.key.caseID)
+        json.key("kind"); json.string(reportCase.kind.rawValue)
+        json.key("request"); json.json(first?.requestJSON.flatMap { try? JSONSource.value($0) } ?? .null)
+        json.array("samples") { json in
+            for result in reportCase.samples { write(result, into: &json) }
+        }
+        json.key("score"); json.number(reportCase.score)
+        json.key("status"); json.string(reportCase.status.rawValue)
+        json.key("suite"); json.string(reportCase.key.suite)
+        json.array("tags") { json in
+            for tag in reportCase.tags { json.string(tag) }
+        }
+        json.key("weight"); json.number(first?.caseWeight ?? 1)
+        json.endObject()
     }
 
-    static func caseValue(_ reportCase: ReportCase) -> JSONValue {
-        let first = reportCase.samples.first
-        let request = first?.requestJSON.flatMap { try? JSONSource.value($0) } ?? .null
-        return [
-            "suite": .string(reportCase.key.suite), "id": .string(reportCase.key.caseID), "kind": .string(reportCase.kind.rawValue),
-            "fingerprint": optional(first?.caseFingerprint), "tags": .array(reportCase.tags.map(JSONValue.string)),
-            "weight": .number(first?.caseWeight ?? 1), "status": .string(reportCase.status.rawValue), "change": .string(reportCase.change.rawValue),
-            "score": .number(reportCase.score), "request": request,
-            "samples": .array(reportCase.samples.map(sample)),
-            "baseline": reportCase.baseline.isEmpty ? .null : [
-                "status": .string(ReportCase.status(of: reportCase.baseline).rawValue),
-                "samples": .array(reportCase.baseline.map { ["sample": number($0.sample), "status": .string($0.status.rawValue), "output": optional($0.response?.text), "error": optional($0.error)] }),
-            ],
-        ]
+    static func write(_ result: CaseResult, into json: inout JSONWriter) {
+        let response = result.response
+        json.beginObject()
+        json.array("attempts") { json in
+            for attempt in result.attempts {
+                json.beginObject()
+                json.key("number"); json.number(attempt.number)
+                json.key("outcome"); json.string(attempt.outcome)
+                json.key("request_id"); json.string(attempt.requestID)
+                json.key("wait_seconds"); json.number(attempt.waitSeconds)
+                json.endObject()
+            }
+        }
+        json.key("cached"); json.bool(result.cached)
+        json.array("checks") { json in
+            for check in result.checks {
+                json.beginObject()
+                json.key("check"); json.string(check.check)
+                json.key("passed"); json.bool(check.passed)
+                json.key("reason"); json.string(check.reason)
+                json.key("weight"); json.number(check.weight)
+                json.endObject()
+            }
+        }
+        json.key("cost_usd"); json.number(result.costUSD)
+        json.key("error"); json.string(result.error)
+        json.key("finish_reason"); json.string(response?.finishReason)
+        json.key("latency_ms"); json.number(result.latencyMs)
+        json.key("output"); json.string(response?.text)
+        json.key("request_id"); json.string(result.requestID)
+        json.key("sample"); json.number(result.sample)
+        json.key("score"); json.number(result.score)
+        json.key("served_model"); json.string(response?.servedModel)
+        json.key("status"); json.string(result.status.rawValue)
+        json.key("tool_calls")
+        if let response { writeToolCalls(response.toolCalls, into: &json) } else { json.null() }
+        json.key("tool_f1"); json.number(result.toolScore)
+        json.key("usage")
+        if let usage = response?.usage {
+            json.beginObject()
+            json.key("input_tokens"); json.number(usage.inputTokens)
+            json.key("output_tokens"); json.number(usage.outputTokens)
+            json.endObject()
+        } else {
+            json.null()
+        }
+        json.endObject()
+    }
+
+    static func writeToolCalls(_ calls: [ToolCall], into json: inout JSONWriter) {
+        json.beginArray()
+        for call in calls {
+            json.beginObject()
+            json.key("arguments"); json.json(call.arguments)
+            json.key("name"); json.string(call.name)
+            json.endObject()
+        }
+        json.endArray()
     }
 }

@@ -182,17 +182,6 @@ public struct ReportCase: Sendable {
         }
         return total
     }
-
-    /// The conversation that was sent, as `role: content` paragraphs, from the stored request.
-    public var promptText: String? {
-        guard let json = samples.first?.requestJSON, let value = try? JSONSource.value(json) else { return nil }
-        guard let messages = value["messages"]?.arrayValue else { return nil }
-        return messages.map { message in
-            let role = message["role"]?.stringValue ?? "?"
-            let content = message["content"]?.stringValue ?? message["content"].map(\.canonicalText) ?? ""
-            return "\(role): \(content)"
-        }.joined(separator: "\n\n")
-    }
 }
 
 /// A regressed case's outputs now and in the baseline, for the Markdown summary.

@@ -7,7 +7,7 @@ final class ReportFile {
     private let destination: URL
     private let temporary: URL
     private let handle: FileHandle
-    private var buffer = ""
+    private var buffer: [UInt8] = []
     private var finished = false
 
     init(url: URL) throws {
@@ -18,27 +18,32 @@ final class ReportFile {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary.path])
         }
         handle = try FileHandle(forWritingTo: temporary)
-        buffer.reserveCapacity(300 * 1024)
+        buffer.reserveCapacity(320 * 1024)
     }
 
     /// Appends text, writing to disk once the buffer passes 256 KiB.
     func write(_ text: String) throws {
-        buffer += text
-        if buffer.utf8.count > 256 * 1024 { try flush() }
+        buffer.append(contentsOf: text.utf8)
+        try flushIfLarge()
     }
 
     /// Appends text to the buffer without flushing; call `flushIfLarge()` at a convenient point.
     func append(_ text: String) {
-        buffer += text
+        buffer.append(contentsOf: text.utf8)
+    }
+
+    /// Appends UTF-8 bytes, as `JSONValue.write(to:)` makes them.
+    func append(bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
     }
 
     func flushIfLarge() throws {
-        if buffer.utf8.count > 256 * 1024 { try flush() }
+        if buffer.count > 256 * 1024 { try flush() }
     }
 
     private func flush() throws {
         guard !buffer.isEmpty else { return }
-        try handle.write(contentsOf: Data(buffer.utf8))
+        try buffer.withUnsafeBytes { try handle.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0.baseAddress!), count: $0.count, deallocator: .none)) }
         buffer.removeAll(keepingCapacity: true)
     }
 
