@@ -125,4 +125,18 @@ import Testing
         #expect(compared["comparison"]?["baseline"]?["run_id"]?.stringValue == first)
         #expect(compared["comparison"]?["regressions"]?.arrayValue?.count == 2)
     }
+
+    @Test func aReportThatCannotBeWrittenExits3AndKeepsTheRun() async throws {
+        let project = try ExampleProject()
+        try project.write("reports", "a file where the reports folder should be\n")
+        let output = try await ProcessRunner.evalgate(["gate"], in: project.url)
+        #expect(output.status == 3, "\(output.stdout)\(output.stderr)")
+        #expect(output.stderr.contains("cannot write reports/junit.xml"), "\(output.stderr)")
+        let runs = try await ProcessRunner.evalgate(["runs"], in: project.url)
+        #expect(runs.stdout.contains("completed"), "the run itself was stored: \(runs.stdout)")
+        try FileManager.default.removeItem(at: project.url.appendingPathComponent("reports"))
+        let again = try await ProcessRunner.evalgate(["report", "latest"], in: project.url)
+        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        #expect(project.directory.exists("reports/junit.xml"))
+    }
 }
