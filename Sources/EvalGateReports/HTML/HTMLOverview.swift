@@ -107,12 +107,16 @@ struct HTMLOverview {
 
 /// Small inline SVG charts: no script, no external font, text escaped.
 enum SVGChart {
+    private static func open(_ label: String, width: Double, height: Double) -> String {
+        "<svg class=\"chart\" role=\"img\" aria-label=\"\(label)\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\">\n"
+    }
+
     /// Each score now (solid) and in the baseline (outline), as horizontal bars.
     static func scores(_ rows: [ScoreRow]) -> String {
         guard !rows.isEmpty else { return "" }
         let width = 340.0, label = 96.0, bar = width - label - 46
         let height = Double(rows.count) * 34 + 8
-        var svg = "<svg class=\"chart\" role=\"img\" aria-label=\"scores now and in the baseline\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\">\n"
+        var svg = open("scores now and in the baseline", width: width, height: height)
         for (index, row) in rows.enumerated() {
             let y = Double(index) * 34 + 4
             let now = max(0, min(1, row.fractionNow ?? 0))
@@ -133,7 +137,7 @@ enum SVGChart {
         guard !suites.isEmpty else { return "" }
         let width = 340.0, label = 120.0, bar = width - label - 10
         let height = Double(suites.count) * 22 + 8
-        var svg = "<svg class=\"chart\" role=\"img\" aria-label=\"cases per suite: passed, failed, errored\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\">\n"
+        var svg = open("cases per suite: passed, failed, errored", width: width, height: height)
         for (index, suite) in suites.enumerated() {
             let y = Double(index) * 22 + 4
             let total = Double(max(1, suite.line.cases))

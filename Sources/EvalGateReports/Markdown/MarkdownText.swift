@@ -7,14 +7,9 @@ public enum MarkdownText {
     /// Text for a paragraph, list item or table cell: on one line, HTML and Markdown punctuation
     /// escaped, `@` made inert (no mentions), control characters shown as `\u{1B}`.
     public static func inline(_ text: String, limit: Int = 300) -> String {
+        let (head, cut) = prefix(text, limit)
         var out = ""
-        var count = 0
-        for scalar in text.unicodeScalars {
-            if count >= limit {
-                out += "…"
-                break
-            }
-            count += 1
+        for scalar in head.unicodeScalars {
             switch scalar {
             case "\n", "\r", "\t": out += " "
             case "&": out += "&amp;"
@@ -25,14 +20,16 @@ public enum MarkdownText {
                 out += "\\"
                 out.unicodeScalars.append(scalar)
             default:
-                if isControl(scalar) {
-                    out += visible(scalar)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+                if isControl(scalar) { out += visible(scalar) } else { out.unicodeScalars.append(scalar) }
             }
         }
-        return out
+        return cut ? out + "…" : out
+    }
+
+    /// The first `limit` characters of `text`, and whether anything was cut.
+    static func prefix(_ text: String, _ limit: Int) -> (Substring, Bool) {
+        let head = text.prefix(limit)
+        return (head, head.endIndex != text.endIndex)
     }
 
     /// An inline code span: `` `id` ``, with a fence longer than any backtick run inside.
@@ -48,24 +45,9 @@ public enum MarkdownText {
 
     /// A fenced code block of `text`, cut at `limit` characters, with control characters shown.
     public static func block(_ text: String, language: String = "text", limit: Int = 1500) -> String {
-        var body = ""
-        var count = 0
-        for scalar in text.unicodeScalars {
-            if count >= limit {
-                body += "\n… (\(text.count) characters in all)"
-                break
-            }
-            count += 1
-            if scalar == "\n" || scalar == "\t" {
-                body.unicodeScalars.append(scalar)
-            } else if scalar == "\r" {
-                continue
-            } else if isControl(scalar) {
-                body += visible(scalar)
-            } else {
-                body.unicodeScalars.append(scalar)
-            }
-        }
+        let (head, cut) = prefix(text, limit)
+        var body = showingControls(head.replacingOccurrences(of: "\r", with: ""))
+        if cut { body += "\n… (\(text.count) characters in all)" }
         let fence = String(repeating: "`", count: max(3, longestRun(of: "`", in: body) + 1))
         return "\(fence)\(language)\n\(body)\n\(fence)"
     }
@@ -76,7 +58,7 @@ public enum MarkdownText {
     }
 
     /// `text` with control characters (but line breaks and tabs) and bidi overrides written as `\u{1B}`.
-    static func showingControls(_ text: String) -> String {
+    static func showingControls<Text: StringProtocol>(_ text: Text) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
             if isControl(scalar) && scalar != "\n" && scalar != "\t" && scalar != "\r" {
