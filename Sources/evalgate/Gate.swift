@@ -19,6 +19,8 @@ struct Gate: AsyncParsableCommand {
 
     @OptionGroup var reportOptions: ReportOptions
 
+    @OptionGroup var outputOptions: OutputOptions
+
     @Option(help: ArgumentHelp("Compare with this baseline name instead of baseline.name.", valueName: "name"))
     var baseline: String?
 
@@ -40,12 +42,13 @@ struct Gate: AsyncParsableCommand {
         let loaded = try project.load(extra: extra)
         var job = GateRun(
             project: loaded, compare: true, requireBaseline: requireBaseline, recordPath: record, control: Terminal.control,
-            progress: Terminal.progressPrinter(), resume: resume.map { $0 == ResumeArgument.latest ? .latest : .run($0) })
+            progress: Terminal.progressPrinter(outputOptions), resume: resume.map { $0 == ResumeArgument.latest ? .latest : .run($0) })
         job.useCache = !noCache
         try reportOptions.apply(to: &job)
+        job.printedJSON = outputOptions.printedJSON
         do {
             let report = try await job.execute()
-            Terminal.output(Terminal.paintVerdict(report.summary, outcome: report.verdict.outcome))
+            try outputOptions.show(report)
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }
         } catch let error as EvalGateError {
             throw ExitCode(Terminal.report(error))

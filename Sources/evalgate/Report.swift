@@ -48,12 +48,15 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write this report (repeatable): junit, markdown, html, json, optionally =PATH. Default: the config's reports.formats.", valueName: "format[=path]"))
     var format: [String] = []
 
+    @OptionGroup var outputOptions: OutputOptions
+
     func run() async throws {
         Terminal.warn(Project.environmentWarnings(ProcessInfo.processInfo.environment))
-        let job = StoredRunReport(options: Project.Options(configPath: configOptions.config), runID: runID, against: against, formats: format)
+        var job = StoredRunReport(options: Project.Options(configPath: configOptions.config), runID: runID, against: against, formats: format)
+        job.printedJSON = outputOptions.printedJSON
         do {
             let report = try await job.render()
-            Terminal.output(Terminal.paintVerdict(report.summary, outcome: report.verdict.outcome))
+            try outputOptions.show(report)
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }
         } catch let error as EvalGateError {
             throw ExitCode(Terminal.report(error))

@@ -16,6 +16,8 @@ struct Run: AsyncParsableCommand {
 
     @OptionGroup var reportOptions: ReportOptions
 
+    @OptionGroup var outputOptions: OutputOptions
+
     @Option(help: ArgumentHelp("Also write every response to this JSONL file, in the replay format.", valueName: "file"))
     var record: String?
 
@@ -28,13 +30,14 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         let loaded = try project.load()
         var job = GateRun(
-            project: loaded, compare: false, recordPath: record, control: Terminal.control, progress: Terminal.progressPrinter(),
+            project: loaded, compare: false, recordPath: record, control: Terminal.control, progress: Terminal.progressPrinter(outputOptions),
             resume: resume.map { $0 == ResumeArgument.latest ? .latest : .run($0) })
         job.useCache = !noCache
         try reportOptions.apply(to: &job)
+        job.printedJSON = outputOptions.printedJSON
         do {
             let report = try await job.execute()
-            Terminal.output(Terminal.paintVerdict(report.summary, outcome: report.verdict.outcome))
+            try outputOptions.show(report)
             if let record { Terminal.error("Recording: \(record)") }
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }
         } catch let error as EvalGateError {

@@ -8,10 +8,14 @@ enum Terminal {
 
     static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
-    static var colour: Bool { stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) != false }
+    static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+    /// `NO_COLOR` set to anything but nothing turns colour off (no-color.org).
+    static var noColor: Bool { ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false }
+    static var colour: Bool { stdoutIsTerminal && !noColor }
+    static var stderrColour: Bool { stderrIsTerminal && !noColor }
 
-    static func error(_ text: String) {
-        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    static func error(_ text: String, newline: Bool = true) {
+        FileHandle.standardError.write(Data((text.hasSuffix("\n") || !newline ? text : text + "\n").utf8))
     }
 
     static func output(_ text: String) {
@@ -65,14 +69,17 @@ enum Terminal {
 
     nonisolated(unsafe) private static var interruptSource: (any DispatchSourceSignal)?
 
-    /// A progress line redrawn in place on a terminal; nothing when stderr is not a terminal.
-    static func progressPrinter() -> (@Sendable (RunProgress) -> Void)? {
-        guard stderrIsTerminal else { return nil }
-        return { progress in
-            let line = "\r  \(progress.done)/\(progress.total) done, \(progress.failures) failed, \(progress.errors) errors"
-            FileHandle.standardError.write(Data(line.utf8))
-            if progress.done == progress.total { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        }
+    /// How much to print while a run goes: on a terminal a progress line redrawn in place, in a CI
+    /// log a line every 10%; `--verbose` adds a line per finished case; `--quiet` prints nothing.
+    static func progressPrinter(_ output: OutputOptions = OutputOptions()) -> (@Sendable (RunProgress) -> Void)? {
+        if output.quiet { return nil }
+        let printer = ProgressPrinter(live: stderrIsTerminal, verbose: output.verbose, colour: stderrColour)
+        return { printer.update($0) }
+    }
+
+    /// Text from a model or a suite, safe for a terminal: one line, escape sequences shown.
+    static func visible(_ text: String, limit: Int = 300) -> String {
+        TerminalText.oneLine(text, limit: limit)
     }
 
     /// Paints the verdict line when colour is on.

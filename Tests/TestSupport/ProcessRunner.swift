@@ -138,3 +138,26 @@ private final class OutputCollector: @unchecked Sendable {
         return (String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
     }
 }
+
+extension ProcessRunner {
+    /// Runs the built `evalgate` under a pseudo-terminal (util-linux `script`), as a person at a
+    /// terminal would: stdout and stderr both reach the terminal, whose bytes are returned.
+    public static func evalgateOnTerminal(_ arguments: [String], in directory: URL, environment: [String: String?] = [:]) async throws -> ProcessOutput {
+        let quoted = ([evalgate.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        var merged = environment
+        if merged["TERM"] == nil { merged["TERM"] = "xterm" }
+        return try await run(URL(fileURLWithPath: "/usr/bin/script"), ["-qfec", quoted, "/dev/null"], in: directory, environment: merged)
+    }
+
+    /// A workflow linter installed from PyPI (`check-jsonschema`, `zizmor`): on PATH, or in the
+    /// virtual environment .ci/run makes (`.build/lint-venv`).
+    public static func linter(_ name: String, repository: URL) -> URL? {
+        let inVenv = repository.appendingPathComponent(".build/lint-venv/bin/\(name)")
+        if FileManager.default.isExecutableFile(atPath: inVenv.path) { return inVenv }
+        for folder in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = URL(fileURLWithPath: String(folder)).appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        return nil
+    }
+}

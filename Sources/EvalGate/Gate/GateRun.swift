@@ -16,6 +16,8 @@ public struct RunReport: Sendable {
     public var reportFiles: [String]
     /// What the reports were written from (for `--output json` and tests).
     public var content: ReportContent
+    /// The JSON report written, if any (for `--output json` to print).
+    public var jsonReport: URL?
 
     /// The process exit code: 0 pass, 1 regression, 3 incomplete.
     public var exitCode: Int32 { verdict.exitCode }
@@ -41,6 +43,8 @@ public struct GateRun: Sendable {
     public var reportTargets: [(format: ReportFormat, url: URL)]?
     /// A file to append the Markdown summary to as well (`$GITHUB_STEP_SUMMARY`).
     public var stepSummary: URL?
+    /// Also write the JSON report here, unlisted, for `--output json` to print.
+    public var printedJSON: URL?
 
     /// Which stored run to finish.
     public enum Resume: Sendable {
@@ -211,6 +215,7 @@ public struct GateRun: Sendable {
         judgement.tags = RunJudgement.tags(of: project.suites)
         judgement.reportTargets = reportTargets ?? project.config.reports.formats.map { ($0, project.config.reports.url(for: $0)) }
         judgement.stepSummary = stepSummary
+        judgement.printedJSON = printedJSON
         return try await judgement.judge(runID: runID, status: status, store: store)
     }
 }

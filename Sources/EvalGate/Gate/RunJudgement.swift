@@ -21,6 +21,8 @@ struct RunJudgement: Sendable {
     var recorded: RunRecord?
     var tags: [CaseKey: [String]] = [:]
     var reportTargets: [(format: ReportFormat, url: URL)] = []
+    /// A JSON report written for `--output json` to print, not listed among the reports.
+    var printedJSON: URL?
     var stepSummary: URL?
 
     init(config: EvalConfig, compare: Bool, requireBaseline: Bool, countRemoved: Bool, planned: Int, workingDirectory: URL) {
@@ -170,15 +172,18 @@ struct RunJudgement: Sendable {
         summary.suiteFigures = Dictionary(figures.suites.map { ($0.name, $0.figures) }, uniquingKeysWith: { first, _ in first })
         return RunReport(
             runID: runID, status: status, scores: scores, comparison: comparison, verdict: verdict, summary: summary.render(),
-            reportFiles: reportFiles, content: content)
+            reportFiles: reportFiles, content: content,
+            jsonReport: reportTargets.first { $0.format == .json }?.url ?? printedJSON)
     }
 
     /// Writes the reports, reading the baseline's outputs from its file (or from the run store
     /// when comparing with one of its runs).
     private func writeReports(_ content: ReportContent, summaries: [CaseSummary], store: RunStore) async throws(EvalGateError) -> [String] {
-        guard !reportTargets.isEmpty else { return [] }
+        var targets = reportTargets
+        if let printedJSON, !targets.contains(where: { $0.format == .json }) { targets.append((.json, printedJSON)) }
+        guard !targets.isEmpty else { return [] }
         var export = ReportExport(
-            content: content, summaries: summaries, tags: tags, targets: reportTargets, stepSummary: stepSummary,
+            content: content, summaries: summaries, tags: tags, targets: targets, stepSummary: stepSummary,
             display: { [workingDirectory] in DisplayPath.relative($0, to: workingDirectory) })
         var opened: RunStore?
         if content.comparison != nil {
@@ -191,7 +196,8 @@ struct RunJudgement: Sendable {
         }
         let written: Result<[String], EvalGateError>
         do {
-            written = .success(try await export.write(store: store))
+            let unlisted = printedJSON.map { [DisplayPath.relative($0, to: workingDirectory)] } ?? []
+            written = .success(try await export.write(store: store).filter { !unlisted.contains($0) })
         } catch {
             written = .failure(error)
         }

@@ -41,6 +41,8 @@ public struct StoredRunReport: Sendable {
     public var against: String?
     /// `--format` arguments (see `ReportSelection`).
     public var formats: [String]
+    /// Also write the JSON report here, unlisted, for `--output json` to print.
+    public var printedJSON: URL?
 
     public init(options: Project.Options, runID: String, against: String? = nil, formats: [String] = []) {
         self.options = options
@@ -102,6 +104,7 @@ public struct StoredRunReport: Sendable {
         judgement.againstRunID = againstRunID
         judgement.tags = RunJudgement.tags(of: suites)
         judgement.reportTargets = targets
+        judgement.printedJSON = printedJSON
         let status: RunStatus = record.status == .running && record.isAbandoned ? .interrupted : record.status
         return try await judgement.judge(runID: record.id, status: status, store: store)
     }

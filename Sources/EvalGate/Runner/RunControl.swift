@@ -66,4 +66,6 @@ public struct RunProgress: Sendable {
     public var total: Int
     public var errors: Int
     public var failures: Int
+    /// The result that just finished.
+    public var result: CaseResult
 }

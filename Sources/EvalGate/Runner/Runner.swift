@@ -86,7 +86,7 @@ public struct Runner: Sendable {
                     window.finish(result)
                     if result.status == .error { errors += 1 }
                     if result.status == .fail { failures += 1 }
-                    progress?(RunProgress(done: window.done, total: total, errors: errors, failures: failures))
+                    progress?(RunProgress(done: window.done, total: total, errors: errors, failures: failures, result: result))
                 }
                 if window.mayStart(mayStart()), let item = window.nextItem(plan: plan, skipping: finished) {
                     group.addTask { .finished(await execute(item, runID: runID)) }

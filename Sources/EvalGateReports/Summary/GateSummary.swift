@@ -214,15 +214,5 @@ public struct GateSummary: Sendable {
 
     /// Keeps a reason on one line of a log, with control characters (ANSI escapes from a model or
     /// a script's stderr) made visible instead of reaching the terminal.
-    private func oneLine(_ text: String) -> String {
-        var flat = ""
-        for scalar in text.unicodeScalars {
-            switch scalar.value {
-            case 0x0A, 0x0D: flat += " "
-            case 0x00..<0x20, 0x7F, 0x80..<0xA0: flat += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
-            default: flat.unicodeScalars.append(scalar)
-            }
-        }
-        return flat.count > 300 ? String(flat.prefix(300)) + "…" : flat
-    }
+    private func oneLine(_ text: String) -> String { TerminalText.oneLine(text) }
 }
