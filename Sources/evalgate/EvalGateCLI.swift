@@ -19,7 +19,7 @@ struct EvalGateCLI: AsyncParsableCommand {
               evalgate baseline promote
             """,
         version: EvalGateVersion.current,
-        subcommands: [Init.self, Validate.self, Run.self, Gate.self, Baseline.self, Runs.self, History.self, Cache.self, CompareCommand.self, Merge.self, ReportCommand.self]
+        subcommands: [Init.self, Validate.self, Run.self, Gate.self, Baseline.self, Runs.self, History.self, Cache.self, CompareCommand.self, Merge.self, ReportCommand.self, Import.self]
     )
 }
 

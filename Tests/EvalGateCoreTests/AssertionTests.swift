@@ -42,6 +42,8 @@ private func errors(_ yaml: String) throws -> [String] {
         ("      - {type: json_schema, value: {type: object, required: [id]}}", #"{"id": 1}"#, #"{"name": 1}"#),
         ("      - {type: json_path, path: order.status, equals: shipped}", #"{"order": {"status": "shipped"}}"#, #"{"order": {"status": "lost"}}"#),
         ("      - {type: json_path, path: 'items[0]', contains: boot}", #"{"items": ["Hiking Boots"]}"#, #"{"items": ["tent"]}"#),
+        ("      - {type: contains_json}", "Here you go:\n```json\n{\"id\": 7, \"tags\": [\"a]\"]}\n```\nAnything else?", "Here you go: {id: 7} and [oops"),
+        ("      - {type: contains_json, value: {type: object, required: [id]}}", #"First {"name": 1}, then {"id": 2}."#, #"Only {"name": 1} here."#),
         ("      - {type: is_refusal}", "I can't share that.", "Here it is."),
         ("      - {type: no_pii}", "Nothing personal.", "Mail dana.lee@example.com"),
         ("      - {type: contains, value: secret, not: true}", "nothing to see", "the secret is out"),

@@ -16,6 +16,9 @@ public struct Assertion: Sendable {
         case wordCount(minimum: Int?, maximum: Int?)
         case maxLength(Int)
         case isJSON
+        /// Somewhere in the answer (a code fence, a sentence around it) is a JSON object or array,
+        /// matching the schema when one is given.
+        case containsJSON(JSONValue?)
         case jsonSchema(JSONValue)
         /// The value at `path` of the JSON answer equals `equals`, or its text contains `contains`.
         case jsonPath(String, equals: JSONValue?, contains: String?)
@@ -56,7 +59,7 @@ public struct Assertion: Sendable {
     /// Every type the `assert:` list accepts.
     public static let types = [
         "equals", "contains", "contains_any", "contains_all", "starts_with", "regex", "levenshtein", "word_count", "max_length",
-        "is_json", "json_schema", "json_path", "latency_ms", "cost_usd", "output_tokens", "finish_reason", "is_refusal", "no_pii",
+        "is_json", "contains_json", "json_schema", "json_path", "latency_ms", "cost_usd", "output_tokens", "finish_reason", "is_refusal", "no_pii",
         "no_system_prompt_leak", "llm_rubric", "similar",
     ]
 }
@@ -126,6 +129,15 @@ extension Assertion {
             } catch {
                 return (false, "the answer is not JSON: \(error.diagnostics.first?.message ?? "invalid")")
             }
+        case .containsJSON(let schema):
+            var lastViolation: String?
+            for value in JSONExtraction.values(in: text) {
+                guard let schema else { return (true, "the answer holds JSON") }
+                let violations = JSONSchemaValidator(schema).violations(of: value)
+                if violations.isEmpty { return (true, "the answer holds JSON matching the schema") }
+                lastViolation = violations.prefix(3).joined(separator: "; ")
+            }
+            return (false, lastViolation.map { "the JSON in the answer does not match the schema: \($0)" } ?? "the answer holds no JSON object or array")
         case .jsonSchema(let schema):
             guard let value = try? JSONSource.value(text) else { return (false, "the answer is not JSON") }
             let violations = JSONSchemaValidator(schema).violations(of: value)
@@ -196,5 +208,60 @@ extension Assertion {
             swap(&previous, &current)
         }
         return previous[b.count] <= limit ? previous[b.count] : nil
+    }
+}
+
+/// Finds the JSON objects and arrays inside free text: each `{` or `[` is tried as the start of a
+/// value, its end found by matching brackets outside strings, and the span parsed.
+enum JSONExtraction {
+    /// The values found, first to last; at most `limit` starts are tried, so a long answer full of
+    /// brackets costs a bounded time.
+    static func values(in text: String, limit: Int = 64) -> [JSONValue] {
+        let bytes = Array(text.utf8)
+        var found: [JSONValue] = []
+        var tried = 0
+        var index = 0
+        while index < bytes.count, tried < limit {
+            let byte = bytes[index]
+            guard byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") else {
+                index += 1
+                continue
+            }
+            tried += 1
+            if let end = matchingEnd(bytes, from: index),
+                let value = try? JSONSource.value(String(decoding: bytes[index...end], as: UTF8.self))
+            {
+                found.append(value)
+                index = end + 1
+            } else {
+                index += 1
+            }
+        }
+        return found
+    }
+
+    /// The index of the bracket closing the one at `start`, skipping strings.
+    static func matchingEnd(_ bytes: [UInt8], from start: Int) -> Int? {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        var index = start
+        while index < bytes.count {
+            let byte = bytes[index]
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+            } else {
+                switch byte {
+                case UInt8(ascii: "\""): inString = true
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 { return index }
+                default: break
+                }
+            }
+            index += 1
+        }
+        return nil
     }
 }

@@ -113,6 +113,16 @@ enum AssertionLoader {
             }
             kind = .similar(reference, threshold: threshold)
         case "is_json": kind = .isJSON
+        case "contains_json":
+            if let valueNode = node["value"] {
+                guard case .object = valueNode.jsonValue else {
+                    log.error(valueNode.location, "'value' of contains_json, when given, must be a JSON schema object, found \(valueNode.typeName)")
+                    return nil
+                }
+                kind = .containsJSON(valueNode.jsonValue)
+            } else {
+                kind = .containsJSON(nil)
+            }
         case "is_refusal": kind = .isRefusal
         case "no_pii": kind = .noPII
         default: kind = .noSystemPromptLeak
