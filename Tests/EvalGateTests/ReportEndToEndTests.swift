@@ -124,6 +124,9 @@ import Testing
         let compared = try JSONSource.value(try read(project, "vs.json"))
         #expect(compared["comparison"]?["baseline"]?["run_id"]?.stringValue == first)
         #expect(compared["comparison"]?["regressions"]?.arrayValue?.count == 2)
+        let nowhere = try await ProcessRunner.evalgate(["report", "latest", "--against", "release-1999"], in: project.url)
+        #expect(nowhere.status == 2)
+        #expect(nowhere.stderr.contains("no run 'release-1999' in .evalgate/runs.sqlite and no baseline 'release-1999' in baselines/evalgate.sqlite"), "\(nowhere.stderr)")
     }
 
     @Test func aReportThatCannotBeWrittenExits3AndKeepsTheRun() async throws {

@@ -95,6 +95,7 @@ public struct StoredRunReport: Sendable {
                 againstRunID = against
             } else {
                 config.baseline.name = against
+                try await requireBaseline(against, in: config)
             }
         }
         var judgement = RunJudgement(
@@ -107,6 +108,20 @@ public struct StoredRunReport: Sendable {
         judgement.printedJSON = printedJSON
         let status: RunStatus = record.status == .running && record.isAbandoned ? .interrupted : record.status
         return try await judgement.judge(runID: record.id, status: status, store: store)
+    }
+
+    /// `--against NAME` must name a baseline in the baseline file when it is no run id.
+    private func requireBaseline(_ name: String, in config: EvalConfig) async throws(EvalGateError) {
+        let path = config.baseline.file.url.path
+        let shown = DisplayPath.relative(config.baseline.file.url, to: options.workingDirectory)
+        var found = false
+        if FileManager.default.fileExists(atPath: path), let baselines = try? await RunStore.open(path: path, role: .baselineForReading) {
+            found = (try? await baselines.baselineRun(name: name)) != nil
+            await baselines.close()
+        }
+        if !found {
+            throw .notFound("no run '\(name)' in \(storePath(config)) and no baseline '\(name)' in \(shown); `evalgate runs` and `evalgate baseline list` show them")
+        }
     }
 
     private func storePath(_ config: EvalConfig) -> String {

@@ -12,6 +12,7 @@ public enum ConfigLoader {
     static let gateKeys = ["max_usefulness_drop", "max_safety_drop", "max_tool_accuracy_drop", "min_usefulness", "min_safety", "max_error_rate", "alpha", "fail_on_drift", "max_cost_rise", "max_latency_p95_rise"]
     static let reportsKeys = ["dir", "formats", "paths"]
     static let priceKeys = ["input_per_mtok", "output_per_mtok"]
+    static let embeddingsKeys = ["base_url", "model", "api_key_env"]
 
     /// Loads the config at `path` (relative to `workingDirectory`), applies `overrides`, reads the
     /// prompt, tools and recording files it names, and computes the fingerprint.
@@ -63,7 +64,7 @@ public enum ConfigLoader {
         }
         var embeddings: EmbeddingSettings?
         if let node = root["embeddings"], node.requireMapping("'embeddings'", log: &log) {
-            node.checkKeys(["base_url", "model", "api_key_env"], in: "embeddings", log: &log)
+            node.checkKeys(embeddingsKeys, in: "embeddings", log: &log)
             let model = node.requiredString("model", in: "'embeddings'", log: &log)
             let base = baseURL(node, log: &log, fallback: environment["OPENAI_BASE_URL"] ?? "https://api.openai.com/v1")
             let variable = variableName(node, log: &log) ?? "OPENAI_API_KEY"
@@ -202,7 +203,7 @@ public enum ConfigLoader {
             settings.baseURL = baseURL(node, log: &log, fallback: environment["OPENAI_BASE_URL"] ?? "https://api.openai.com/v1")
             settings.apiKeyVariable = variableName(node, log: &log) ?? "OPENAI_API_KEY"
         case .anthropic:
-            settings.baseURL = baseURL(node, log: &log, fallback: "https://api.anthropic.com")
+            settings.baseURL = baseURL(node, log: &log, fallback: environment["ANTHROPIC_BASE_URL"] ?? "https://api.anthropic.com")
             settings.apiKeyVariable = variableName(node, log: &log) ?? "ANTHROPIC_API_KEY"
             settings.anthropicVersion = node.string("anthropic_version", log: &log) ?? "2023-06-01"
         case .ollama:
