@@ -65,6 +65,20 @@ import Testing
         #expect(unknown.stderr.contains("unknown provider 'palm' (known: replay, openai, anthropic, ollama)"))
     }
 
+    @Test func initAsksForAProviderOnlyOnATerminal() async throws {
+        let folder = try TemporaryDirectory()
+        let asked = try await ProcessRunner.evalgateOnTerminal(["init", "asked"], in: folder.url, input: "anthropic\n")
+        #expect(asked.status == 0, "\(asked.stdout)")
+        #expect(asked.stdout.contains("Provider to start with (replay, openai, anthropic, ollama) [replay]:"))
+        let config = try String(contentsOf: folder.url.appendingPathComponent("asked/evalgate.yaml"), encoding: .utf8)
+        #expect(config.contains("type: anthropic"))
+
+        let captured = try await ProcessRunner.evalgate(["init", "quiet"], in: folder.url)
+        #expect(captured.status == 0)
+        #expect(!captured.stderr.contains("Provider to start with"), "no question without a terminal")
+        #expect(try String(contentsOf: folder.url.appendingPathComponent("quiet/evalgate.yaml"), encoding: .utf8).contains("type: replay"))
+    }
+
     @Test(arguments: [".github/workflows/eval-gate.yml", "init"])
     func theWorkflowsPassAWorkflowLinter(_ which: String) async throws {
         let repository = ExampleTests.repository

@@ -142,11 +142,11 @@ private final class OutputCollector: @unchecked Sendable {
 extension ProcessRunner {
     /// Runs the built `evalgate` under a pseudo-terminal (util-linux `script`), as a person at a
     /// terminal would: stdout and stderr both reach the terminal, whose bytes are returned.
-    public static func evalgateOnTerminal(_ arguments: [String], in directory: URL, environment: [String: String?] = [:]) async throws -> ProcessOutput {
+    public static func evalgateOnTerminal(_ arguments: [String], in directory: URL, environment: [String: String?] = [:], input: String? = nil) async throws -> ProcessOutput {
         let quoted = ([evalgate.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
         var merged = environment
         if merged["TERM"] == nil { merged["TERM"] = "xterm" }
-        return try await run(URL(fileURLWithPath: "/usr/bin/script"), ["-qfec", quoted, "/dev/null"], in: directory, environment: merged)
+        return try await run(URL(fileURLWithPath: "/usr/bin/script"), ["-qfec", quoted, "/dev/null"], in: directory, environment: merged, input: input)
     }
 
     /// A workflow linter installed from PyPI (`check-jsonschema`, `zizmor`): on PATH, or in the
