@@ -5,7 +5,10 @@ import Yams
 /// core schema.
 public enum YAMLSource {
     /// The most nodes a document may expand to once aliases are followed: a guard against
-    /// "billion laughs" alias bombs, far above any real suite.
+    /// "billion laughs" alias bombs, far above any real suite. A document may also expand to no
+    /// more than 10,000 plus four nodes per byte of its text — a real one has fewer nodes than
+    /// bytes, while a bomb of a few hundred bytes would otherwise take seconds and hundreds of
+    /// megabytes to refuse.
     public static let maximumNodes = 5_000_000
     /// How deep mappings and lists may nest.
     public static let maximumDepth = 256
@@ -23,15 +26,20 @@ public enum YAMLSource {
         guard let root else {
             throw ValidationError(SourceLocation(file: file, line: 1, column: 1), "the file is empty")
         }
-        var budget = maximumNodes
-        return try convert(root, file: file, depth: 0, budget: &budget)
+        let limit = min(maximumNodes, 10_000 + 4 * text.utf8.count)
+        var budget = limit
+        do {
+            return try convert(root, file: file, depth: 0, budget: &budget)
+        } catch where budget < 0 {
+            throw ValidationError(error.diagnostics.first?.location ?? SourceLocation(file: file, line: 1, column: 1), "the document expands to more than \(limit) values, far more than its \(text.utf8.count) bytes hold: an alias bomb?")
+        }
     }
 
     private static func convert(_ node: Node, file: String, depth: Int, budget: inout Int) throws(ValidationError) -> SourceNode {
         let location = SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
         budget -= 1
         if budget < 0 {
-            throw ValidationError(location, "the document expands to more than \(maximumNodes) values (an alias bomb?)")
+            throw ValidationError(location, "too many values")
         }
         if depth > maximumDepth {
             throw ValidationError(location, "nested deeper than \(maximumDepth) levels")
