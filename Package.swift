@@ -19,6 +19,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // Property-based tests: the fuzz targets of Tests/EvalGateFuzzTests.
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // C at the edge: system libraries with a module map and typed shims.
@@ -59,6 +61,11 @@ let package = Package(
         .testTarget(name: "EvalGateProvidersTests", dependencies: ["EvalGateProviders", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "EvalGateReportsTests", dependencies: ["EvalGateReports", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "EvalGateTests", dependencies: ["EvalGate", "evalgate", "TestSupport"], swiftSettings: settings),
+        // Random inputs for the loaders and the providers' response parsers: none may crash.
+        .testTarget(
+            name: "EvalGateFuzzTests",
+            dependencies: ["EvalGateCore", "EvalGateProviders", "EvalGateReports", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]
 )
