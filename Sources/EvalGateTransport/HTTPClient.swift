@@ -60,7 +60,11 @@ public final class HTTPClient: Sendable {
     /// timeouts and the statuses in `RetryPolicy.retryableStatuses` as the policy says. A response
     /// with another status, 2xx or not, ends the exchange and is returned: judging it is the
     /// caller's job. Throws when every attempt failed or the task was cancelled.
-    public func send(_ request: HTTPRequest, requestID: String, retry: RetryPolicy) async throws(Failure) -> Exchange {
+    /// - Parameter read: checks a 2xx body; a problem it names (malformed JSON) is retried like a
+    ///   broken connection, and reported as the error when the retries run out.
+    public func send(
+        _ request: HTTPRequest, requestID: String, retry: RetryPolicy, read: (@Sendable (HTTPResponse) -> String?)? = nil
+    ) async throws(Failure) -> Exchange {
         var attempts: [Attempt] = []
         var attempt = 1
         while true {
@@ -72,11 +76,15 @@ public final class HTTPClient: Sendable {
             } catch {
                 throw Failure(response: nil, transportError: .cancelled, attempts: attempts)
             }
-            let outcome: Result<HTTPResponse, TransportError>
+            var outcome: Result<HTTPResponse, TransportError>
             do {
                 outcome = .success(try await perform(sent))
             } catch {
                 outcome = .failure(error)
+            }
+            if case .success(let response) = outcome, (200..<300).contains(response.status), let problem = read?(response) {
+                rateLimiter?.succeeded()
+                outcome = .failure(.unreadableBody(problem))
             }
             let retriesLeft = attempt <= retry.retries
             switch outcome {

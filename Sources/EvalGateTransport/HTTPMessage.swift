@@ -65,6 +65,9 @@ public enum TransportError: Error, Sendable, Hashable, CustomStringConvertible {
     case cancelled
     /// The request itself could not be set up (a malformed URL).
     case invalidRequest(String)
+    /// A 2xx response whose body the caller could not read (truncated or malformed JSON): the
+    /// server or a proxy broke it, and the next attempt may be whole.
+    case unreadableBody(String)
 
     public var description: String {
         switch self {
@@ -73,13 +76,14 @@ public enum TransportError: Error, Sendable, Hashable, CustomStringConvertible {
         case .bodyTooLarge(let limit): "the response body is larger than \(limit / 1_048_576) MiB and was refused"
         case .cancelled: "cancelled"
         case .invalidRequest(let message): message
+        case .unreadableBody(let problem): problem
         }
     }
 
     /// Worth trying again: the endpoint may answer next time.
     public var isRetryable: Bool {
         switch self {
-        case .timeout, .connection: true
+        case .timeout, .connection, .unreadableBody: true
         case .bodyTooLarge, .cancelled, .invalidRequest: false
         }
     }

@@ -134,15 +134,32 @@ private let toolSchemas: [JSONValue] = [[
         server.stop()
     }
 
-    @Test func malformedJSONIsAnError() async throws {
+    @Test func malformedJSONIsRetriedThenAnErrorThatSaysSo() async throws {
         let server = try LoopbackServer { _ in .json(#"{"choices": [{"message": "#) }
         let provider = try makeProvider("  {type: openai, model: m, base_url: SERVER/v1}", server: server)
         do {
             _ = try await call(provider)
             Issue.record("malformed JSON answered")
         } catch {
-            #expect(error.message.contains("is not JSON (unexpected end of JSON, expected a value)"))
+            #expect(error.message.contains("HTTP 200, but the body is not JSON (unexpected end of JSON, expected a value)"))
+            #expect(error.attempts.count == 3, "the first attempt and both retries")
         }
+        #expect(server.statistics.requests == 3)
+        provider.close()
+        server.stop()
+    }
+
+    @Test func aBodyCutShortIsRetriedAndTheWholeOneIsRead() async throws {
+        let server = try LoopbackServer { request in
+            request.sequence == 1
+                ? .json(#"{"choices": [{"message": {"content": "half"#)
+                : .json(#"{"choices": [{"index": 0, "message": {"role": "assistant", "content": "whole"}, "finish_reason": "stop"}]}"#)
+        }
+        let provider = try makeProvider("  {type: openai, model: m, base_url: SERVER/v1}", server: server)
+        let response = try await call(provider)
+        #expect(response.text == "whole")
+        #expect(response.attempts.map(\.outcome).first?.contains("not JSON") == true)
+        #expect(server.statistics.requests == 2)
         provider.close()
         server.stop()
     }

@@ -70,14 +70,15 @@ public enum Statistics {
 }
 
 /// A small, seedable generator (SplitMix64) so bootstrap intervals are reproducible.
-struct SplitMix64: RandomNumberGenerator {
+/// A small seeded generator: the same seed gives the same sequence on every machine.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         state = seed
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

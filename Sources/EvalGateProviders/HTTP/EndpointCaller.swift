@@ -50,9 +50,15 @@ public struct EndpointCaller: Sendable {
             method: method, url: url, headers: [(name: "Content-Type", value: "application/json"), (name: "Accept", value: "application/json")] + headers,
             body: body.map { Array($0.canonicalText.utf8) } ?? [], timeoutSeconds: request.timeoutSeconds,
             connectTimeoutSeconds: connectTimeoutSeconds, maximumResponseBytes: maximumResponseBytes)
+        // A 2xx body that is not JSON is retried (a proxy or the server cut it short); the JSON read
+        // while checking is kept, so each body is parsed once.
+        let parsed = ParsedBody()
         let exchange: HTTPClient.Exchange
         do {
-            exchange = try await client.send(http, requestID: request.requestID, retry: retry)
+            let redactor = self.redactor
+            exchange = try await client.send(http, requestID: request.requestID, retry: retry) { response in
+                Self.readJSON(response, into: parsed, redactor: redactor)
+            }
         } catch {
             let attempts = records(error.attempts)
             var message = redactor.redact(error.description)
@@ -65,15 +71,25 @@ public struct EndpointCaller: Sendable {
             throw ProviderFailure(
                 "HTTP \(response.status) from \(redactor.redact(url))\(excerpt(response))", latencyMs: elapsed(since: started), attempts: attempts)
         }
-        do {
-            let json = try JSONSource.value(response.text, file: "response")
-            return Answer(json: json, latencyMs: elapsed(since: started), attempts: attempts)
-        } catch {
-            let reason = error.diagnostics.first?.message ?? "invalid JSON"
-            throw ProviderFailure(
-                "the response from \(redactor.redact(url)) is not JSON (\(reason))\(excerpt(response))", latencyMs: elapsed(since: started),
-                attempts: attempts)
+        guard let json = parsed.value else {
+            throw ProviderFailure("the response from \(redactor.redact(url)) could not be read", latencyMs: elapsed(since: started), attempts: attempts)
         }
+        return Answer(json: json, latencyMs: elapsed(since: started), attempts: attempts)
+    }
+
+    /// Parses a 2xx body into `parsed`; the problem, for a body that is not JSON.
+    private static func readJSON(_ response: HTTPResponse, into parsed: ParsedBody, redactor: SecretRedactor) -> String? {
+        let reason: String
+        do {
+            parsed.set(try JSONSource.value(response.text, file: "response"))
+            return nil
+        } catch {
+            reason = error.diagnostics.first?.message ?? "invalid JSON"
+        }
+        let text = response.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let short = text.count > 300 ? String(text.prefix(300)) + "…" : text
+        let excerpt = short.isEmpty ? "" : ": " + redactor.redact(short.split(whereSeparator: \.isNewline).joined(separator: " "))
+        return "HTTP \(response.status), but the body is not JSON (\(reason))\(excerpt)"
     }
 
     /// `: <first 300 characters of the body>`, redacted.
@@ -105,3 +121,13 @@ public struct EndpointCaller: Sendable {
     }
 }
 
+
+/// The JSON a response check parsed, handed back to the caller (set and read on one task).
+private final class ParsedBody: @unchecked Sendable {
+    // @unchecked: written by the check inside `send` and read after it returns, never at once.
+    private(set) var value: JSONValue?
+
+    func set(_ json: JSONValue) {
+        value = json
+    }
+}
