@@ -35,6 +35,8 @@ public final class LoopbackServer: @unchecked Sendable {
         case closeMidBody(status: Int, body: String, declaredLength: Int)
         /// Close the connection without a response.
         case close
+        /// Answer with raw bytes (which need not be UTF-8).
+        case respondBytes(status: Int, headers: [(String, String)], body: [UInt8])
 
         /// A JSON response.
         public static func json(_ body: String, status: Int = 200, delay: Double = 0, headers: [(String, String)] = []) -> Action {
@@ -195,6 +197,11 @@ public final class LoopbackServer: @unchecked Sendable {
             return false
         case .close:
             return false
+        case .respondBytes(let status, let headers, let bytes):
+            var head = "HTTP/1.1 \(status) \(LoopbackServer.reason(status))\r\nContent-Length: \(bytes.count)\r\n"
+            for (name, value) in headers { head += "\(name): \(value)\r\n" }
+            head += "\r\n"
+            return write(fd, Array(head.utf8) + bytes)
         }
     }
 
