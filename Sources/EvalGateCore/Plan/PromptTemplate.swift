@@ -30,7 +30,7 @@ public struct PromptTemplate: Sendable, Hashable {
 
     /// Parses `text`. An opening `{{` without a closing `}}` is an error whose message says so.
     public init(_ text: String) throws(TemplateError) {
-        guard text.contains("{{") else {
+        guard Self.hasOpeningBraces(text) else {
             segments = text.isEmpty ? [] : [.literal(text)]
             return
         }
@@ -48,6 +48,17 @@ public struct PromptTemplate: Sendable, Hashable {
         }
         if !rest.isEmpty { segments.append(.literal(String(rest))) }
         self.segments = segments
+    }
+
+    /// Whether `text` holds `{{`, by its bytes: Foundation's `contains` showed up at 4% of
+    /// validating a 100,000-case suite, where most prompts have no placeholder.
+    static func hasOpeningBraces(_ text: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if byte == 0x7B && previous == 0x7B { return true }
+            previous = byte
+        }
+        return false
     }
 
     /// Spaces and tabs around a placeholder's name are ignored.

@@ -21,18 +21,30 @@ public struct JSONSource {
     }
 
     /// Parses JSON Lines: one document per non-blank line, each with its own line number. A line
-    /// that does not parse is logged and skipped, so every bad line is reported in one pass.
+    /// that does not parse is logged and skipped, so every bad line is reported in one pass. Lines
+    /// are found by scanning the bytes once and parsed where they lie (splitting the string by
+    /// characters was a third of loading a 100,000-line file, and took `\r\n` for one character).
     public static func forEachLine(
         _ text: String, file: String, log: inout DiagnosticLog, _ body: (SourceNode, inout DiagnosticLog) -> Void
     ) {
-        var lineNumber = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            lineNumber += 1
-            if line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { continue }
-            do {
-                body(try parse(String(line), file: file, firstLine: lineNumber), &log)
-            } catch {
-                log.append(contentsOf: error.diagnostics)
+        var text = text
+        text.withUTF8 { all in
+            var start = 0
+            var lineNumber = 0
+            while start <= all.count {
+                var end = start
+                while end < all.count && all[end] != 0x0A { end += 1 }
+                lineNumber += 1
+                let line = UnsafeBufferPointer(rebasing: all[start..<end])
+                if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                    var parser = JSONSource(bytes: line, file: file, line: lineNumber)
+                    switch Result(catching: { () throws(ValidationError) in try parser.parseDocument() }) {
+                    case .success(let node): body(node, &log)
+                    case .failure(let error): log.append(contentsOf: error.diagnostics)
+                    }
+                }
+                if end == all.count { break }
+                start = end + 1
             }
         }
     }

@@ -31,7 +31,9 @@ public enum SourceFile {
         guard let text = String(validating: data, as: UTF8.self) else {
             throw ValidationError(invalidUTF8Location(data, file: displayPath), "the file is not valid UTF-8 text")
         }
-        if text.utf8.contains(0) {
+        // memchr, not `utf8.contains`: the byte-by-byte search was 3% of loading a 100,000-case suite.
+        let hasNUL = data.withUnsafeBytes { buffer in buffer.baseAddress.map { memchr($0, 0, buffer.count) != nil } ?? false }
+        if hasNUL {
             throw ValidationError(SourceLocation(file: displayPath, line: 1, column: 1), "the file holds NUL bytes: it is binary, not text")
         }
         return text
