@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "EvalGate", targets: ["EvalGate"]),
         .executable(name: "evalgate", targets: ["evalgate"]),
         .executable(name: "evalgate-benchmark", targets: ["evalgate-benchmark"]),
+        .executable(name: "evalgate-store-benchmark", targets: ["evalgate-store-benchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -55,6 +56,9 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: settings),
         // Benchmarks/: measured, never asserted (timing stays out of tests).
         .executableTarget(name: "evalgate-benchmark", dependencies: ["TestSupport"], path: "Benchmarks/NetworkPath", swiftSettings: settings),
+        .executableTarget(
+            name: "evalgate-store-benchmark", dependencies: ["EvalGateStore", "EvalGateCore", "TestSupport"], path: "Benchmarks/StorePath",
+            swiftSettings: settings),
         .testTarget(name: "EvalGateCoreTests", dependencies: ["EvalGateCore", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "EvalGateTransportTests", dependencies: ["EvalGateTransport", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "EvalGateStoreTests", dependencies: ["EvalGateStore", "TestSupport"], swiftSettings: settings),
