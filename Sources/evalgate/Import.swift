@@ -39,7 +39,7 @@ struct Import: ParsableCommand {
                     var taken = Set<String>()
                     suite.name = ImportedSuite.identifier(name, fallback: "imported", taken: &taken)
                 }
-                let folder = URL(fileURLWithPath: out, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
+                let folder = Terminal.location(out)
                 let url = try suite.write(to: folder, source: source, force: force)
                 let shown = (out.hasSuffix("/") ? out : out + "/") + url.lastPathComponent
                 Terminal.output("Wrote \(shown): suite '\(suite.name)', \(suite.cases.count) case\(suite.cases.count == 1 ? "" : "s"), \(suite.assertionCount) check\(suite.assertionCount == 1 ? "" : "s").")
@@ -67,7 +67,7 @@ struct Import: ParsableCommand {
         @OptionGroup var common: Common
 
         func run() throws {
-            let url = URL(fileURLWithPath: file, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
+            let url = Terminal.location(file)
             let job = PromptfooImport(file: url, display: file, kind: try common.suiteKind())
             try common.finish({ () throws(EvalGateError) in try job.convert() }, source: file)
         }
@@ -88,7 +88,7 @@ struct Import: ParsableCommand {
 
         func run() throws {
             guard let mode = OpenAIEvalsImport.Match(rawValue: match) else { throw ValidationError("--match is includes, equals or starts, found '\(match)'") }
-            let url = URL(fileURLWithPath: file, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
+            let url = Terminal.location(file)
             let job = OpenAIEvalsImport(file: url, display: file, kind: try common.suiteKind(), match: mode)
             try common.finish({ () throws(EvalGateError) in try job.convert() }, source: file)
         }

@@ -23,7 +23,7 @@ struct Init: ParsableCommand {
     var force = false
 
     func run() throws {
-        let folder = URL(fileURLWithPath: directory, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
+        let folder = Terminal.location(directory)
         var chosen = provider ?? "replay"
         if provider == nil, Terminal.stdinIsTerminal, Terminal.stderrIsTerminal {
             Terminal.error("Provider to start with (\(ProjectScaffold.providers.joined(separator: ", "))) [replay]: ", newline: false)

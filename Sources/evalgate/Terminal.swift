@@ -77,6 +77,11 @@ enum Terminal {
         return { printer.update($0) }
     }
 
+    /// A path given on the command line, as a file URL relative to the current folder.
+    static func location(_ path: String) -> URL {
+        URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
+    }
+
     /// Text from a model or a suite, safe for a terminal: one line, escape sequences shown.
     static func visible(_ text: String, limit: Int = 300) -> String {
         TerminalText.oneLine(text, limit: limit)
