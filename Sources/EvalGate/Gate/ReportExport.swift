@@ -105,33 +105,26 @@ struct ReportExport {
             store: store, baseline: baseline, changes: changes, unchanged: unchanged, shownRegressions: shownRegressions, junit: junit, json: json, html: html)
     }
 
+    /// Reads the results a page at a time; each page's cases go to the writers at once, each
+    /// writer on a task of its own (the JSON and HTML writers are each a third of the work, and
+    /// there are two cores), in case order within each file.
     private func stream(
         store: RunStore, baseline: BaselineReader?, changes: [CaseKey: CaseChangeKind], unchanged: CaseChangeKind, shownRegressions: Set<CaseKey>,
         junit: JUnitWriter?, json: JSONReportWriter?, html: HTMLReportWriter?
     ) async throws -> [CaseKey: RegressionOutputs] {
         var outputs: [CaseKey: RegressionOutputs] = [:]
-        let suiteCounts = suiteTotals()
-        let started = content.run.startedAt
-        var currentSuite: String?
+        let junitPages = junit.map { JUnitPages(writer: $0, counts: suiteTotals(), started: content.run.startedAt, properties: suiteProperties) }
+        let writers = PageWriters(junit: junitPages, json: json, html: html)
         var samples: [CaseResult] = []
+        var pageCases: [ReportCase] = []
         var cursor: RunStore.ResultCursor?
 
         func emit() async throws {
             guard let first = samples.first else { return }
             let key = CaseKey(suite: first.suite, caseID: first.caseID)
-            if let junit {
-                if currentSuite != first.suite {
-                    let (kind, counts) = suiteCounts[first.suite] ?? (first.kind, JUnitWriter.Counts())
-                    try junit.beginSuite(name: first.suite, kind: kind, counts: counts, timestamp: started, properties: suiteProperties(first.suite, kind: kind))
-                }
-                try junit.addCase(samples)
-            }
-            currentSuite = first.suite
             let then = try await baseline?.samples(of: key) ?? []
-            let reportCase = ReportCase(
-                key: key, kind: first.kind, tags: tags[key] ?? [], samples: samples, baseline: then, change: changes[key] ?? unchanged)
-            try json?.add(reportCase)
-            try html?.add(reportCase)
+            pageCases.append(ReportCase(
+                key: key, kind: first.kind, tags: tags[key] ?? [], samples: samples, baseline: then, change: changes[key] ?? unchanged))
             if shownRegressions.contains(key) {
                 let failing = samples.first { $0.status == .fail } ?? first
                 outputs[key] = RegressionOutputs(current: failing.response?.text ?? failing.error, baseline: then.first.flatMap { $0.response?.text ?? $0.error })
@@ -148,8 +141,11 @@ struct ReportExport {
                 samples.append(result)
             }
             cursor = RunStore.ResultCursor(suite: last.suite, caseID: last.caseID, sample: last.sample)
+            try await writers.write(pageCases)
+            pageCases.removeAll(keepingCapacity: true)
         }
         try await emit()
+        try await writers.write(pageCases)
         return outputs
     }
 
@@ -263,6 +259,54 @@ final class BaselineReader {
             } else {
                 return found
             }
+        }
+    }
+}
+
+/// The streaming writers, handed one page of cases at a time, each on its own task. Each writer is
+/// used by one task at a time and the pages go in order, so each file's cases stay in order.
+private struct PageWriters: @unchecked Sendable {
+    // @unchecked: the writers are classes used by one task at a time (see above).
+    var junit: JUnitPages?
+    var json: JSONReportWriter?
+    var html: HTMLReportWriter?
+
+    func write(_ cases: [ReportCase]) async throws {
+        guard !cases.isEmpty else { return }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            if let junit { group.addTask { try junit.write(cases) } }
+            if let json { group.addTask { for reportCase in cases { try json.add(reportCase) } } }
+            if let html { group.addTask { for reportCase in cases { try html.add(reportCase) } } }
+            try await group.waitForAll()
+        }
+    }
+}
+
+/// The JUnit writer with the suite it is in: a `testsuite` opens when the cases reach a new suite.
+private final class JUnitPages: @unchecked Sendable {
+    // @unchecked: used by one task at a time, page after page.
+    let writer: JUnitWriter
+    let counts: [String: (SuiteKind, JUnitWriter.Counts)]
+    let started: Date
+    let properties: (String, SuiteKind) -> [(String, String)]
+    private var currentSuite: String?
+
+    init(writer: JUnitWriter, counts: [String: (SuiteKind, JUnitWriter.Counts)], started: Date, properties: @escaping (String, SuiteKind) -> [(String, String)]) {
+        self.writer = writer
+        self.counts = counts
+        self.started = started
+        self.properties = properties
+    }
+
+    func write(_ cases: [ReportCase]) throws {
+        for reportCase in cases {
+            let suite = reportCase.key.suite
+            if currentSuite != suite {
+                let (kind, suiteCounts) = counts[suite] ?? (reportCase.kind, JUnitWriter.Counts())
+                try writer.beginSuite(name: suite, kind: kind, counts: suiteCounts, timestamp: started, properties: properties(suite, kind))
+                currentSuite = suite
+            }
+            try writer.addCase(reportCase.samples)
         }
     }
 }

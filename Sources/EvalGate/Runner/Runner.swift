@@ -80,6 +80,7 @@ public struct Runner: Sendable {
                 inFlight -= 1
                 if let result = outcome, !control.isAborted {
                     writer.append(result)
+                    await writer.waitForRoom()
                     if let recorder {
                         do { try recorder.record(result) } catch { recordFailure = true }
                     }

@@ -5,13 +5,30 @@ import Foundation
 /// `{"suite", "case", "sample", "text", "tool_calls", "usage", "latency_ms"}` (or `"error"` for a
 /// recorded failure). Offline and deterministic; a case with no line is an error result.
 public struct ReplayProvider: Provider {
-    private let responses: [ReplayKey: Result<ModelResponse, ProviderFailure>]
+    /// The recording's bytes, kept as read; each answer is decoded from its line when asked for.
+    private let bytes: [UInt8]
+    /// Every line's key and where the line lies, sorted by key for a binary search. (A dictionary
+    /// of decoded answers was 70 MB for 100,000 lines; this is the file plus 40-odd bytes a line.)
+    private let index: [Entry]
     private let file: String
 
-    struct ReplayKey: Hashable, Sendable {
+    struct ReplayKey: Hashable, Sendable, Comparable {
         var suite: String
         var caseID: String
         var sample: Int
+
+        static func < (a: ReplayKey, b: ReplayKey) -> Bool {
+            if a.suite != b.suite { return a.suite < b.suite }
+            if a.caseID != b.caseID { return a.caseID < b.caseID }
+            return a.sample < b.sample
+        }
+    }
+
+    struct Entry: Sendable {
+        var key: ReplayKey
+        var start: Int
+        var end: Int
+        var line: Int
     }
 
     /// Reads and checks the whole recording.
@@ -19,8 +36,12 @@ public struct ReplayProvider: Provider {
     /// - Throws: `ValidationError` naming the line of every malformed or duplicated entry.
     public init(recording url: URL, displayPath: String) throws(ValidationError) {
         let text = try SourceFile.read(url, displayPath: displayPath)
-        var responses: [ReplayKey: Result<ModelResponse, ProviderFailure>] = [:]
+        var entries: [Entry] = []
         var log = DiagnosticLog()
+        // Byte offsets of each line's start, to find a parsed line's bytes again by its number.
+        var lineStarts: [Int] = [0]
+        for (offset, byte) in text.utf8.enumerated() where byte == 0x0A { lineStarts.append(offset + 1) }
+        let total = text.utf8.count
         JSONSource.forEachLine(text, file: displayPath, log: &log) { node, log in
             let at = node.location
             guard case .object(let members) = node.jsonValue else {
@@ -39,31 +60,52 @@ public struct ReplayProvider: Provider {
                 }
                 sample = Int(number)
             }
-            let key = ReplayKey(suite: suite, caseID: caseID, sample: sample)
-            if responses[key] != nil {
-                log.error(at, "a second response for \(suite)/\(caseID) sample \(sample)")
-                return
+            if case .string? = members["error"] {
+                // A recorded failure: nothing more to check.
+            } else {
+                do throws(ProviderFailure) {
+                    _ = try ResponseDecoding.decode(.object(members))
+                } catch {
+                    log.error(at, error.message)
+                    return
+                }
             }
-            if case .string(let message)? = members["error"] {
-                responses[key] = .failure(ProviderFailure(message, latencyMs: members["latency_ms"]?.numberValue ?? 0))
-                return
-            }
-            do throws(ProviderFailure) {
-                responses[key] = .success(try ResponseDecoding.decode(.object(members)))
-            } catch {
-                log.error(at, error.message)
-            }
+            let line = at.line
+            let start = lineStarts[line - 1]
+            let end = line < lineStarts.count ? lineStarts[line] - 1 : total
+            entries.append(Entry(key: ReplayKey(suite: suite, caseID: caseID, sample: sample), start: start, end: end, line: line))
+        }
+        // Duplicates, found by sorting: the later line is the one reported.
+        entries.sort { $0.key != $1.key ? $0.key < $1.key : $0.line < $1.line }
+        for (previous, entry) in zip(entries, entries.dropFirst()) where previous.key == entry.key {
+            log.error(
+                SourceLocation(file: displayPath, line: entry.line, column: 1),
+                "a second response for \(entry.key.suite)/\(entry.key.caseID) sample \(entry.key.sample)")
         }
         try log.throwIfAny()
-        self.responses = responses
+        self.bytes = Array(text.utf8)
+        self.index = entries
         self.file = displayPath
     }
 
     public func respond(to request: ProviderRequest) async throws(ProviderFailure) -> ModelResponse {
         let key = ReplayKey(suite: request.suite, caseID: request.caseID, sample: request.sample)
-        guard let recorded = responses[key] else {
+        var low = 0, high = index.count
+        while low < high {
+            let middle = (low + high) / 2
+            if index[middle].key < key { low = middle + 1 } else { high = middle }
+        }
+        guard low < index.count, index[low].key == key else {
             throw ProviderFailure("no recorded response for \(request.suite)/\(request.caseID) sample \(request.sample) in \(file)")
         }
-        return try recorded.get()
+        let entry = index[low]
+        // The line was checked when the recording was read; it decodes the same way now.
+        guard let value = try? JSONSource.value(String(decoding: bytes[entry.start..<entry.end], as: UTF8.self), file: file) else {
+            throw ProviderFailure("line \(entry.line) of \(file) could not be read again")
+        }
+        if case .string(let message)? = value["error"] {
+            throw ProviderFailure(message, latencyMs: value["latency_ms"]?.numberValue ?? 0)
+        }
+        return try ResponseDecoding.decode(value)
     }
 }

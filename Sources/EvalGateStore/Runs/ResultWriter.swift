@@ -6,14 +6,19 @@ import Synchronization
 /// Group commit: `append` only queues the result. When no write is under way it schedules one on
 /// the database thread, which takes everything queued by then and writes it in one transaction;
 /// results that arrive meanwhile go in the next. A crash loses at most the batch being written,
-/// never leaves half of one, and memory holds only what has not been written yet.
+/// never leaves half of one, and memory holds only what has not been written yet — at most
+/// `queueLimit` results, since a run faster than its store waits in `waitForRoom()`.
 public final class ResultWriter: Sendable {
     private struct State {
         var pending: [CaseResult] = []
         var writing = false
         var failure: StoreError?
         var written = 0
+        var waiters: [CheckedContinuation<Void, Never>] = []
     }
+
+    /// Results queued before `waitForRoom()` makes the run wait for the store.
+    public static let queueLimit = 4096
 
     private let database: SerialDatabase
     private let runID: String
@@ -37,6 +42,21 @@ public final class ResultWriter: Sendable {
         if schedule { database.enqueue { [self] database in drain(database) } }
     }
 
+    /// Returns at once while fewer than `queueLimit` results wait to be written; otherwise when
+    /// the store has taken the queue into a transaction (or failed). Backpressure: a replayed run
+    /// produces results faster than SQLite stores them, and the queue held them all (100,000
+    /// results took 290 MB).
+    public func waitForRoom() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { state -> Bool in
+                if state.pending.count < Self.queueLimit || state.failure != nil || !state.writing { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+
     /// The first write error, if writing has failed.
     public var failure: StoreError? { state.withLock { $0.failure } }
 
@@ -54,12 +74,14 @@ public final class ResultWriter: Sendable {
 
     private func drain(_ database: Database?) {
         while true {
-            let batch = state.withLock { state -> [CaseResult] in
+            let (batch, waiters) = state.withLock { state -> ([CaseResult], [CheckedContinuation<Void, Never>]) in
                 let batch = state.pending
                 state.pending.removeAll(keepingCapacity: true)
                 if batch.isEmpty { state.writing = false }
-                return batch
+                defer { state.waiters.removeAll() }
+                return (batch, state.waiters)
             }
+            for waiter in waiters { waiter.resume() }
             if batch.isEmpty { return }
             guard let database else {
                 state.withLock { $0.failure = $0.failure ?? StoreError(code: 21, message: "the store was closed before results were written", path: "") }
