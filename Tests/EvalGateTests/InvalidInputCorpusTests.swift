@@ -43,7 +43,7 @@ import Testing
             let parts = generate.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             let url = folder.url.appendingPathComponent(parts[0])
             try manager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            manager.createFile(atPath: url.path, contents: nil)
+            _ = manager.createFile(atPath: url.path, contents: nil)
             let handle = try FileHandle(forWritingTo: url)
             try handle.write(contentsOf: Data(#"{"id": "huge", "prompt": ""#.utf8))
             let chunk = Data(repeating: UInt8(ascii: "a"), count: 1 << 20)
