@@ -36,11 +36,14 @@ struct RunJudgement: Sendable {
 
     /// Each case's tags, from the suites as loaded.
     static func tags(of suites: [Suite]) -> [CaseKey: [String]] {
+        tags(of: suites.flatMap(\.cases))
+    }
+
+    /// Each case's tags.
+    static func tags(of cases: [EvalCase]) -> [CaseKey: [String]] {
         var tags: [CaseKey: [String]] = [:]
-        for suite in suites {
-            for evalCase in suite.cases where !evalCase.tags.isEmpty {
-                tags[CaseKey(suite: suite.name, caseID: evalCase.id)] = evalCase.tags
-            }
+        for evalCase in cases where !evalCase.tags.isEmpty {
+            tags[CaseKey(suite: evalCase.suite, caseID: evalCase.id)] = evalCase.tags
         }
         return tags
     }

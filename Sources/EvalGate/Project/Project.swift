@@ -10,10 +10,19 @@ public enum EvalGateVersion {
     public static let current = "0.1.0"
 }
 
+/// A suite as a project remembers it once the plan is made.
+public struct SuiteOutline: Sendable, Hashable {
+    public var name: String
+    public var kind: SuiteKind
+    public var caseCount: Int
+}
+
 /// A loaded and validated project: the config, its suites and the plan for this invocation.
 public struct Project: Sendable {
     public var config: EvalConfig
-    public var suites: [Suite]
+    /// Each suite's name, kind and size. The cases themselves live in the plan (only those the
+    /// filters select); the suites are not kept, so a 100,000-case project holds its cases once.
+    public var suites: [SuiteOutline]
     public var plan: Plan
     /// The provider the config pins, built (and its input, such as a recording, checked) at load.
     public var provider: any Provider
@@ -63,7 +72,7 @@ public struct Project: Sendable {
         let provider = try ProviderFactory.make(config, workingDirectory: options.workingDirectory, environment: options.environment)
         let grader = try ProviderFactory.makeGrader(config, workingDirectory: options.workingDirectory, environment: options.environment)
         return Project(
-            config: config, suites: suites, plan: plan, provider: provider, grader: grader, filter: options.filter, warnings: warnings,
+            config: config, suites: suites.map { SuiteOutline(name: $0.name, kind: $0.kind, caseCount: $0.cases.count) }, plan: plan, provider: provider, grader: grader, filter: options.filter, warnings: warnings,
             workingDirectory: options.workingDirectory)
     }
 
