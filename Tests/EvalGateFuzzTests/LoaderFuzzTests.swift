@@ -98,6 +98,14 @@ import Testing
                 // Whatever parses writes back to text that parses to the same value.
                 #expect((try? JSONSource.value(value.canonicalText)) == value)
             }
+            // The plain parser and the located one agree: the same value, or the same first error.
+            let plain = Result { () throws(ValidationError) in try JSONSource.value(json, file: "f") }
+            let located = Result { () throws(ValidationError) in try JSONSource.parse(json, file: "f").jsonValue }
+            switch (plain, located) {
+            case (.success(let a), .success(let b)): #expect(a == b)
+            case (.failure(let a), .failure(let b)): #expect(a.diagnostics.first?.description == b.diagnostics.first?.description)
+            default: Issue.record("the parsers disagree on \(json.debugDescription)")
+            }
             let yaml = Mutation.text(ops, seed: Self.suite)
             _ = try? YAMLSource.parse(yaml, file: "fuzz.yaml")
         }

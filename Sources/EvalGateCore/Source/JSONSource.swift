@@ -49,9 +49,16 @@ public struct JSONSource {
         }
     }
 
-    /// Parses a JSON document into a plain value (locations dropped).
+    /// Parses a JSON document into a plain value, built directly (no located tree first: a
+    /// response, a stored request or a recorded line is parsed this way, once per result).
+    /// Errors are the same, at the same line and column.
     public static func value(_ text: String, file: String = "<json>") throws(ValidationError) -> JSONValue {
-        try parse(text, file: file).jsonValue
+        var text = text
+        let result = text.withUTF8 { bytes in
+            var parser = JSONSource(bytes: bytes, file: file, line: 1)
+            return Result { () throws(ValidationError) in try parser.parseDocument(PlainBuilder.self) }
+        }
+        return try result.get()
     }
 
     private let bytes: UnsafeBufferPointer<UInt8>
@@ -78,9 +85,13 @@ public struct JSONSource {
     }
 
     private mutating func parseDocument() throws(ValidationError) -> SourceNode {
+        try parseDocument(LocatedBuilder.self)
+    }
+
+    private mutating func parseDocument<Builder: JSONBuilder>(_ builder: Builder.Type) throws(ValidationError) -> Builder.Node {
         skipWhitespace()
         if position == bytes.count { throw fail("empty JSON document") }
-        let node = try parseValue()
+        let node = try parseValue(Builder.self)
         skipWhitespace()
         if position < bytes.count {
             throw fail("unexpected \(describe(bytes[position])) after the JSON value")
@@ -109,30 +120,31 @@ public struct JSONSource {
         return String(format: "byte 0x%02X", byte)
     }
 
-    private mutating func parseValue() throws(ValidationError) -> SourceNode {
+    private mutating func parseValue<Builder: JSONBuilder>(_ builder: Builder.Type) throws(ValidationError) -> Builder.Node {
         guard position < bytes.count else { throw fail("unexpected end of JSON, expected a value") }
-        let start = location
+        let start = Builder.tracksLocations ? location : JSONSource.noLocation
         switch bytes[position] {
-        case UInt8(ascii: "{"): return try parseObject()
-        case UInt8(ascii: "["): return try parseArray()
+        case UInt8(ascii: "{"): return try parseObject(Builder.self)
+        case UInt8(ascii: "["): return try parseArray(Builder.self)
         case UInt8(ascii: "\""):
-            let text = try parseString()
-            return .scalar(SourceScalar(text: text, kind: .string, location: start))
+            return Builder.scalar(try parseString(), kind: .string, at: start)
         case UInt8(ascii: "t"):
             try expectWord("true")
-            return .scalar(SourceScalar(text: "true", kind: .bool, location: start))
+            return Builder.scalar("true", kind: .bool, at: start)
         case UInt8(ascii: "f"):
             try expectWord("false")
-            return .scalar(SourceScalar(text: "false", kind: .bool, location: start))
+            return Builder.scalar("false", kind: .bool, at: start)
         case UInt8(ascii: "n"):
             try expectWord("null")
-            return .scalar(SourceScalar(text: "null", kind: .null, location: start))
+            return Builder.scalar("null", kind: .null, at: start)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return .scalar(SourceScalar(text: try parseNumber(), kind: .number, location: start))
+            return Builder.scalar(try parseNumber(), kind: .number, at: start)
         default:
             throw fail("unexpected \(describe(bytes[position])), expected a JSON value")
         }
     }
+
+    static let noLocation = SourceLocation(file: "", line: 0, column: 0)
 
     private mutating func expectWord(_ word: StaticString) throws(ValidationError) {
         let length = word.utf8CodeUnitCount
@@ -149,23 +161,23 @@ public struct JSONSource {
         }
     }
 
-    private mutating func parseObject() throws(ValidationError) -> SourceNode {
-        let start = location
+    private mutating func parseObject<Builder: JSONBuilder>(_ builder: Builder.Type) throws(ValidationError) -> Builder.Node {
+        let start = Builder.tracksLocations ? location : JSONSource.noLocation
         try enter()
         position += 1
-        var entries: [SourceEntry] = []
+        var members = Builder.emptyMembers()
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
             position += 1
             depth -= 1
-            return .mapping(entries, start)
+            return Builder.object(members, at: start)
         }
         while true {
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
                 throw fail(position < bytes.count ? "expected a string key in object" : "unexpected end of JSON inside an object")
             }
-            let keyLocation = location
+            let keyLocation = Builder.tracksLocations ? location : JSONSource.noLocation
             let key = try parseString()
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
@@ -173,8 +185,8 @@ public struct JSONSource {
             }
             position += 1
             skipWhitespace()
-            let value = try parseValue()
-            entries.append(SourceEntry(key: SourceScalar(text: key, kind: .string, location: keyLocation), value: value))
+            let value = try parseValue(Builder.self)
+            Builder.add(key, at: keyLocation, value, to: &members)
             skipWhitespace()
             guard position < bytes.count else { throw fail("unexpected end of JSON inside an object") }
             if bytes[position] == UInt8(ascii: ",") {
@@ -184,26 +196,26 @@ public struct JSONSource {
             if bytes[position] == UInt8(ascii: "}") {
                 position += 1
                 depth -= 1
-                return .mapping(entries, start)
+                return Builder.object(members, at: start)
             }
             throw fail("expected ',' or '}' after an object member, found \(describe(bytes[position]))")
         }
     }
 
-    private mutating func parseArray() throws(ValidationError) -> SourceNode {
-        let start = location
+    private mutating func parseArray<Builder: JSONBuilder>(_ builder: Builder.Type) throws(ValidationError) -> Builder.Node {
+        let start = Builder.tracksLocations ? location : JSONSource.noLocation
         try enter()
         position += 1
-        var elements: [SourceNode] = []
+        var elements: [Builder.Node] = []
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
             position += 1
             depth -= 1
-            return .sequence(elements, start)
+            return Builder.array(elements, at: start)
         }
         while true {
             skipWhitespace()
-            elements.append(try parseValue())
+            elements.append(try parseValue(Builder.self))
             skipWhitespace()
             guard position < bytes.count else { throw fail("unexpected end of JSON inside an array") }
             if bytes[position] == UInt8(ascii: ",") {
@@ -213,7 +225,7 @@ public struct JSONSource {
             if bytes[position] == UInt8(ascii: "]") {
                 position += 1
                 depth -= 1
-                return .sequence(elements, start)
+                return Builder.array(elements, at: start)
             }
             throw fail("expected ',' or ']' after an array element, found \(describe(bytes[position]))")
         }
@@ -338,4 +350,50 @@ public struct JSONSource {
         }
         return value
     }
+}
+
+/// What the parser builds values into: the located tree of configs and suites, or plain values.
+protocol JSONBuilder {
+    associatedtype Node
+    associatedtype Members
+    /// Whether locations are worth computing (they are only for the located tree).
+    static var tracksLocations: Bool { get }
+    static func scalar(_ text: String, kind: SourceScalar.Kind, at location: SourceLocation) -> Node
+    static func add(_ key: String, at location: SourceLocation, _ value: Node, to members: inout Members)
+    static func object(_ members: Members, at location: SourceLocation) -> Node
+    static func array(_ elements: [Node], at location: SourceLocation) -> Node
+    static func emptyMembers() -> Members
+}
+
+/// Builds the located tree configs and suites are read from.
+enum LocatedBuilder: JSONBuilder {
+    static var tracksLocations: Bool { true }
+    static func scalar(_ text: String, kind: SourceScalar.Kind, at location: SourceLocation) -> SourceNode {
+        .scalar(SourceScalar(text: text, kind: kind, location: location))
+    }
+    static func add(_ key: String, at location: SourceLocation, _ value: SourceNode, to members: inout [SourceEntry]) {
+        members.append(SourceEntry(key: SourceScalar(text: key, kind: .string, location: location), value: value))
+    }
+    static func object(_ members: [SourceEntry], at location: SourceLocation) -> SourceNode { .mapping(members, location) }
+    static func array(_ elements: [SourceNode], at location: SourceLocation) -> SourceNode { .sequence(elements, location) }
+    static func emptyMembers() -> [SourceEntry] { [] }
+}
+
+/// Builds plain values; a key given twice keeps its first value, as `SourceNode.jsonValue` does.
+enum PlainBuilder: JSONBuilder {
+    static var tracksLocations: Bool { false }
+    static func scalar(_ text: String, kind: SourceScalar.Kind, at location: SourceLocation) -> JSONValue {
+        switch kind {
+        case .string: .string(text)
+        case .null: .null
+        case .bool: .bool(text == "true")
+        case .number: Double(text).map(JSONValue.number) ?? .string(text)
+        }
+    }
+    static func add(_ key: String, at location: SourceLocation, _ value: JSONValue, to members: inout [String: JSONValue]) {
+        if members[key] == nil { members[key] = value }
+    }
+    static func object(_ members: [String: JSONValue], at location: SourceLocation) -> JSONValue { .object(members) }
+    static func array(_ elements: [JSONValue], at location: SourceLocation) -> JSONValue { .array(elements) }
+    static func emptyMembers() -> [String: JSONValue] { [:] }
 }
