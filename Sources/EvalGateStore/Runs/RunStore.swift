@@ -65,7 +65,7 @@ public final class RunStore: Sendable {
                         try database.execute("PRAGMA journal_mode = WAL")
                     }
                 }
-                try database.execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384")
+                try database.execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
                 try RunStore.retryingWhileBusy { try StoreSchema.migrate(database) }
             case .baselineForWriting:
                 try database.execute("PRAGMA journal_mode = DELETE; PRAGMA foreign_keys = ON")
