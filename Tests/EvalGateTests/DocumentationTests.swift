@@ -39,8 +39,7 @@ import Testing
         var current: Block?
         for (index, line) in markdown.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             if line.hasPrefix("```") {
-                if var block = current {
-                    block.text = block.text.isEmpty ? "" : block.text
+                if let block = current {
                     blocks.append(block)
                     current = nil
                 } else {

@@ -105,6 +105,12 @@ import Testing
         #expect(rendered["config"] == written["config"], "the run's recorded config, not the file's")
         #expect(try read(project, "again.md") == (try read(project, "reports/summary.md")).replacingOccurrences(of: "Reports: `reports/junit.xml`, `reports/report.html`, `reports/results.json`", with: "Reports: `again.json`"))
 
+        // The summary alone reads only the failing results, and says the same.
+        let alone = try await ProcessRunner.evalgate(["report", runID, "--format", "markdown=alone.md"], in: project.url, environment: ["OPENAI_API_KEY": nil])
+        #expect(alone.status == 1)
+        #expect(try read(project, "alone.md") == (try read(project, "again.md")).replacingOccurrences(of: "\n\nReports: `again.json`", with: ""))
+        #expect(try read(project, "alone.md").contains("Now:"), "with the regressed outputs")
+
         let latest = try await ProcessRunner.evalgate(["report", "latest", "--format", "json=latest.json"], in: project.url)
         #expect(latest.status == 1)
         #expect(try JSONSource.value(try read(project, "latest.json"))["run"]?["id"]?.stringValue == runID)

@@ -23,7 +23,6 @@ struct ReportExport {
     /// Writes every report; returns their paths for display.
     func write(store: RunStore) async throws(EvalGateError) -> [String] {
         guard !targets.isEmpty else { return [] }
-        var written: [String] = []
         var current: URL?
         do {
             let shown = targets.map { display($0.url) }
@@ -68,15 +67,12 @@ struct ReportExport {
                     try ReportFiles.append(markdown, to: stepSummary)
                 }
             }
-            for (target, path) in zip(targets, shown) where target.url != stepSummary {
-                written.append(path)
-            }
+            return shown
         } catch let error as EvalGateError {
             throw error
         } catch {
             throw .storage("cannot write \(current.map(display) ?? "the reports"): \(error.localizedDescription)")
         }
-        return written
     }
 
     private func target(_ format: ReportFormat) -> URL? {
@@ -113,6 +109,8 @@ struct ReportExport {
         junit: JUnitWriter?, json: JSONReportWriter?, html: HTMLReportWriter?
     ) async throws -> [CaseKey: RegressionOutputs] {
         var outputs: [CaseKey: RegressionOutputs] = [:]
+        // The Markdown summary alone needs only the regressed cases' outputs: they failed now.
+        let only: ResultStatus? = junit == nil && json == nil && html == nil ? .fail : nil
         let junitPages = junit.map { JUnitPages(writer: $0, counts: suiteTotals(), started: content.run.startedAt, properties: suiteProperties) }
         let writers = PageWriters(junit: junitPages, json: json, html: html)
         var samples: [CaseResult] = []
@@ -132,7 +130,7 @@ struct ReportExport {
             samples.removeAll(keepingCapacity: true)
         }
         while true {
-            let page = try await store.results(runID: content.run.id, after: cursor, limit: 2000)
+            let page = try await store.results(runID: content.run.id, after: cursor, status: only, limit: 2000)
             guard let last = page.last else { break }
             for result in page {
                 if let first = samples.first, first.suite != result.suite || first.caseID != result.caseID {

@@ -173,21 +173,11 @@ public struct PromptfooImport: Sendable {
         }
     }
 
-    /// Fills `{{name}}` and `{{ name }}` with the vars; anything else is left as written.
+    /// Fills `{{name}}` and `{{ name }}` with the vars; a name with no var is left in place, and a
+    /// template that does not parse (an unclosed `{{`) is left as it is.
     static func render(_ template: String, vars: [String: String]) -> String {
-        var out = ""
-        var rest = Substring(template)
-        while let open = rest.range(of: "{{") {
-            out += rest[..<open.lowerBound]
-            guard let close = rest.range(of: "}}", range: open.upperBound..<rest.endIndex) else {
-                rest = rest[open.lowerBound...]
-                break
-            }
-            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
-            out += vars[name] ?? String(rest[open.lowerBound..<close.upperBound])
-            rest = rest[close.upperBound...]
-        }
-        return out + rest
+        guard let parsed = try? PromptTemplate(template) else { return template }
+        return parsed.render { vars[$0] }
     }
 
     /// The suite's name from the file's: `promptfooconfig.yaml` → `promptfooconfig`.

@@ -173,11 +173,11 @@ public enum HTMLText {
         while index < count {
             let byte = json[index]
             switch byte {
-            case UInt8(ascii: "<"): out.append(contentsOf: Array("\\u003c".utf8))
-            case UInt8(ascii: ">"): out.append(contentsOf: Array("\\u003e".utf8))
-            case UInt8(ascii: "&"): out.append(contentsOf: Array("\\u0026".utf8))
+            case UInt8(ascii: "<"): out.append(contentsOf: "\\u003c".utf8)
+            case UInt8(ascii: ">"): out.append(contentsOf: "\\u003e".utf8)
+            case UInt8(ascii: "&"): out.append(contentsOf: "\\u0026".utf8)
             case 0xE2 where index + 2 < count && json[index + 1] == 0x80 && (json[index + 2] == 0xA8 || json[index + 2] == 0xA9):
-                out.append(contentsOf: Array((json[index + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8))
+                out.append(contentsOf: (json[index + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
                 index += 2
             default: out.append(byte)
             }

@@ -1,3 +1,4 @@
+import EvalGateCore
 import Foundation
 
 /// Escaping for Markdown as GitHub renders it (pull-request comments, step summaries): model
@@ -20,7 +21,7 @@ public enum MarkdownText {
                 out += "\\"
                 out.unicodeScalars.append(scalar)
             default:
-                if isControl(scalar) { out += visible(scalar) } else { out.unicodeScalars.append(scalar) }
+                if isControl(scalar) { out += TerminalText.visible(scalar) } else { out.unicodeScalars.append(scalar) }
             }
         }
         return cut ? out + "…" : out
@@ -36,7 +37,7 @@ public enum MarkdownText {
     public static func code(_ text: String) -> String {
         let flat = String(String.UnicodeScalarView(text.unicodeScalars.flatMap { scalar -> [Unicode.Scalar] in
             if scalar == "\n" || scalar == "\r" || scalar == "\t" { return [" "] }
-            return isControl(scalar) ? Array(visible(scalar).unicodeScalars) : [scalar]
+            return isControl(scalar) ? Array(TerminalText.visible(scalar).unicodeScalars) : [scalar]
         }))
         let fence = String(repeating: "`", count: longestRun(of: "`", in: flat) + 1)
         let pad = flat.hasPrefix("`") || flat.hasSuffix("`") || flat.hasPrefix(" ") ? " " : ""
@@ -62,7 +63,7 @@ public enum MarkdownText {
         var out = ""
         for scalar in text.unicodeScalars {
             if isControl(scalar) && scalar != "\n" && scalar != "\t" && scalar != "\r" {
-                out += visible(scalar)
+                out += TerminalText.visible(scalar)
             } else {
                 out.unicodeScalars.append(scalar)
             }
@@ -75,10 +76,6 @@ public enum MarkdownText {
         case 0x00..<0x20, 0x7F, 0x80..<0xA0, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069: true
         default: false
         }
-    }
-
-    static func visible(_ scalar: Unicode.Scalar) -> String {
-        "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
     }
 
     static func longestRun(of character: Character, in text: String) -> Int {
