@@ -28,7 +28,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        // Linux process calls that need _GNU_SOURCE (pipe2, posix_spawn_file_actions_addchdir_np).
+        // Linux process calls that need _GNU_SOURCE (pipe2, posix_spawn_file_actions_addchdir_np)
+        // or glibc's own headers (mallopt).
         .target(name: "CSpawn"),
 
         // The boxes of docs/ARCHITECTURE.md, each depending only on what lies upstream.
@@ -48,7 +49,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "evalgate",
-            dependencies: ["EvalGate", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["EvalGate", "CSpawn", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: settings
         ),
 

@@ -3,6 +3,7 @@
 #include <spawn.h>
 #include <unistd.h>
 #include "spawn_shim.h"
+#include <malloc.h>
 
 int evalgate_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
@@ -14,4 +15,8 @@ int evalgate_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *pat
 
 int evalgate_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int low) {
     return posix_spawn_file_actions_addclosefrom_np(actions, low);
+}
+
+int evalgate_tune_malloc(int arenas, int mmap_threshold) {
+    return mallopt(M_ARENA_MAX, arenas) && mallopt(M_MMAP_THRESHOLD, mmap_threshold);
 }

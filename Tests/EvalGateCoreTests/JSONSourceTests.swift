@@ -48,4 +48,16 @@ import Testing
         #expect(value.canonicalText == #"{"a":null,"b":[1,2.5,"x\"y"],"c":{"z":true}}"#)
         #expect(try JSONSource.value(value.canonicalText) == value)
     }
+
+    @Test func linesAreCountedAndParsedIntoPlainValuesWithTheirNumbers() {
+        #expect(JSONSource.lineCount("") == 1)
+        #expect(JSONSource.lineCount("{}") == 1)
+        #expect(JSONSource.lineCount("{}\n{}\n") == 3)
+        var log = DiagnosticLog()
+        var seen: [(JSONValue, Int)] = []
+        JSONSource.forEachLineValue("{\"a\": 1}\n\n  \n[true, null]\r\n{bad\n", file: "r.jsonl", log: &log) { value, line, _ in seen.append((value, line)) }
+        #expect(seen.map(\.1) == [1, 4])
+        #expect(seen.map(\.0) == [["a": 1], [true, .null]])
+        #expect(log.diagnostics.map(\.location.line) == [5], "the bad line is reported at its own number")
+    }
 }

@@ -54,4 +54,23 @@ import Testing
         }
         #expect(labels == ["a0", "a1", "b0", "b1", "b2", "c0", "c1"])
     }
+
+    @Test func aPlanTakesTheSelectedCasesOfEverySuiteInOrder() throws {
+        func makeCase(_ suite: String, _ id: String, tags: [String]) -> EvalCase {
+            EvalCase(
+                id: id, suite: suite, kind: .golden, input: .prompt("p"), vars: [:], expectedContains: [], forbiddenContains: [], tags: tags,
+                caseSensitive: false, description: nil, location: SourceLocation(file: "f", line: 1, column: 1), fingerprint: id)
+        }
+        func suites() -> [Suite] {
+            [
+                Suite(name: "s1", kind: .golden, file: "f", description: nil, cases: [makeCase("s1", "a", tags: ["x"]), makeCase("s1", "b", tags: [])]),
+                Suite(name: "s2", kind: .golden, file: "f", description: nil, cases: [makeCase("s2", "c", tags: ["x"]), makeCase("s2", "d", tags: ["x"])]),
+            ]
+        }
+        let prompt = PromptSettings(system: nil, systemFile: nil, template: "{{prompt}}", templateLocation: SourceLocation(file: "f", line: 1, column: 1))
+        // Everything, a whole suite alone (lent to the plan rather than copied), and a filter across suites.
+        #expect(try Plan(suites: suites(), samples: 1, prompt: prompt).cases.map(\.qualifiedID) == ["s1/a", "s1/b", "s2/c", "s2/d"])
+        #expect(try Plan(suites: suites(), filter: PlanFilter(suites: ["s2"]), samples: 1, prompt: prompt).cases.map(\.qualifiedID) == ["s2/c", "s2/d"])
+        #expect(try Plan(suites: suites(), filter: PlanFilter(tags: ["x"]), samples: 1, prompt: prompt).cases.map(\.qualifiedID) == ["s1/a", "s2/c", "s2/d"])
+    }
 }

@@ -68,6 +68,33 @@ private func writeRun(_ store: RunStore, _ id: String, _ results: [CaseResult]) 
         await store.close()
     }
 
+    @Test func summariesStreamedAPageAtATimeAddUpCasesThatStraddlePages() async throws {
+        let folder = try TemporaryDirectory()
+        let store = try await RunStore.open(path: folder.url.appendingPathComponent("r.sqlite").path, role: .runs)
+        // 7 cases of 1 to 5 samples: with pages of 2 or 3 rows most cases straddle a page break,
+        // and case c3's five samples span three pages.
+        let sampleCounts = [1, 3, 2, 5, 1, 4, 2]
+        var results: [CaseResult] = []
+        for (index, count) in sampleCounts.enumerated() {
+            for sample in 0..<count {
+                results.append(result("s", "c\(index)", sample: sample, status: sample == count - 1 && index % 2 == 1 ? .fail : .pass))
+            }
+        }
+        try await writeRun(store, "run-1", results.shuffled())
+        for pageRows in [2, 3, 4, 100] {
+            var streamed: [CaseSummary] = []
+            for try await summary in store.caseSummaryStream(runID: "run-1", pageRows: pageRows) { streamed.append(summary) }
+            #expect(streamed.map(\.key.caseID) == (0..<7).map { "c\($0)" }, "pages of \(pageRows)")
+            #expect(streamed.map(\.samples) == sampleCounts, "pages of \(pageRows)")
+            #expect(streamed.map(\.failures) == [0, 1, 0, 1, 0, 1, 0], "pages of \(pageRows)")
+            #expect(streamed.map(\.firstReason) == [nil, "expected 'x' — not found", nil, "expected 'x' — not found", nil, "expected 'x' — not found", nil])
+        }
+        var empty = 0
+        for try await _ in store.caseSummaryStream(runID: "no-such-run", pageRows: 2) { empty += 1 }
+        #expect(empty == 0)
+        await store.close()
+    }
+
     @Test func promoteCopiesOneRunIntoTheBaselineFileAndReplacesThePreviousOne() async throws {
         let folder = try TemporaryDirectory()
         let runs = try await RunStore.open(path: folder.url.appendingPathComponent("runs.sqlite").path, role: .runs)

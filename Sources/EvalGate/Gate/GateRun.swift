@@ -223,7 +223,7 @@ public struct GateRun: Sendable {
 /// Finds the named baseline in the baseline file and compares a run's cases with it.
 enum BaselineLookup {
     static func compare(
-        _ summaries: [CaseSummary], with settings: BaselineSettings, countRemoved: Bool, alpha: Double, display: (URL) -> String
+        _ current: CaseSummaryStream, with settings: BaselineSettings, countRemoved: Bool, alpha: Double, display: (URL) -> String
     ) async throws(EvalGateError) -> (BaselineComparison, Figures, RunRecord, Set<String>)? {
         let path = settings.file.url.path
         guard FileManager.default.fileExists(atPath: path) else { return nil }
@@ -233,44 +233,69 @@ enum BaselineLookup {
         } catch {
             throw .invalidInput(ValidationError(settings.file.location, "the baseline file \(display(settings.file.url)) cannot be read: \(error)"))
         }
-        let found: (RunRecord, [CaseSummary], Figures, Set<String>)?
+        let found: (BaselineComparison, Figures, RunRecord, Set<String>)?
         do {
             if let run = try await baselineStore.baselineRun(name: settings.name) {
-                found = (
-                    run, try await baselineStore.caseSummaries(runID: run.id), try await baselineStore.figures(runID: run.id).overall,
-                    try await baselineStore.servedModels(runID: run.id)
-                )
+                let comparison = try await BaselineComparison.reading(
+                    current: current, baseline: baselineStore.caseSummaryStream(runID: run.id), baselineName: settings.name, baselineRunID: run.id,
+                    countRemoved: countRemoved, alpha: alpha)
+                found = (comparison, try await baselineStore.figures(runID: run.id).overall, run, try await baselineStore.servedModels(runID: run.id))
             } else {
                 found = nil
             }
+        } catch let error as EvalGateError {
+            await baselineStore.close()
+            throw error
         } catch {
             await baselineStore.close()
             throw .storage("cannot read baseline '\(settings.name)' from \(display(settings.file.url)): \(error)")
         }
         await baselineStore.close()
-        guard let (run, baseline, figures, served) = found else { return nil }
-        let comparison = BaselineComparison(
-            current: summaries, baseline: baseline, baselineName: settings.name, baselineRunID: run.id, countRemoved: countRemoved, alpha: alpha)
-        return (comparison, figures, run, served)
+        return found
     }
 
     /// Compares with another run of the same store (`evalgate report RUN --against OTHER-RUN`).
     static func compare(
-        _ summaries: [CaseSummary], withRun runID: String, in store: RunStore, countRemoved: Bool, alpha: Double
+        _ current: CaseSummaryStream, withRun runID: String, in store: RunStore, countRemoved: Bool, alpha: Double
     ) async throws(EvalGateError) -> (BaselineComparison, Figures, RunRecord, Set<String>)? {
         do {
             guard let run = try await store.run(id: runID) else {
                 throw EvalGateError.notFound("no run '\(runID)' to compare with; `evalgate runs` lists them")
             }
-            let baseline = try await store.caseSummaries(runID: run.id)
-            let comparison = BaselineComparison(
-                current: summaries, baseline: baseline, baselineName: "run \(run.id)", baselineRunID: run.id, countRemoved: countRemoved, alpha: alpha)
+            let comparison = try await BaselineComparison.reading(
+                current: current, baseline: store.caseSummaryStream(runID: run.id), baselineName: "run \(run.id)", baselineRunID: run.id,
+                countRemoved: countRemoved, alpha: alpha)
             return (comparison, try await store.figures(runID: run.id).overall, run, try await store.servedModels(runID: run.id))
         } catch let error as EvalGateError {
             throw error
         } catch {
             throw .storage("cannot read run \(runID): \(error)")
         }
+    }
+}
+
+extension BaselineComparison {
+    /// Compares two stored runs, reading each a page at a time as the merge goes.
+    static func reading(
+        current: CaseSummaryStream, baseline: CaseSummaryStream, baselineName: String, baselineRunID: String, countRemoved: Bool, alpha: Double
+    ) async throws -> BaselineComparison {
+        var comparison = BaselineComparison(baselineName: baselineName, baselineRunID: baselineRunID)
+        comparison.alpha = alpha
+        comparison.countRemoved = countRemoved
+        var currentIterator = current.makeAsyncIterator()
+        var baselineIterator = baseline.makeAsyncIterator()
+        var now = try await currentIterator.next()
+        var then = try await baselineIterator.next()
+        while now != nil || then != nil {
+            switch comparison.step(current: now, baseline: then) {
+            case .current: now = try await currentIterator.next()
+            case .baseline: then = try await baselineIterator.next()
+            case .both:
+                now = try await currentIterator.next()
+                then = try await baselineIterator.next()
+            }
+        }
+        return comparison
     }
 }
 

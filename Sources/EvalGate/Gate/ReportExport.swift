@@ -7,10 +7,10 @@ import Foundation
 /// and the Markdown summary is written last from the totals and the regressed cases' outputs.
 struct ReportExport {
     var content: ReportContent
-    /// The run's cases, counted, in store order (for JUnit's per-suite totals).
-    var summaries: [CaseSummary]
+    /// The run's cases counted by suite (for JUnit's per-suite totals).
+    var suiteCounts: SuiteCounts
     /// Tags by case, from the suites.
-    var tags: [CaseKey: [String]]
+    var tags: CaseTags
     /// The formats to write and where, in the order given.
     var targets: [(format: ReportFormat, url: URL)]
     /// The store holding the baseline run, to show its outputs beside this run's (opened and
@@ -111,7 +111,7 @@ struct ReportExport {
         var outputs: [CaseKey: RegressionOutputs] = [:]
         // The Markdown summary alone needs only the regressed cases' outputs: they failed now.
         let only: ResultStatus? = junit == nil && json == nil && html == nil ? .fail : nil
-        let junitPages = junit.map { JUnitPages(writer: $0, counts: suiteTotals(), started: content.run.startedAt, properties: suiteProperties) }
+        let junitPages = junit.map { JUnitPages(writer: $0, counts: suiteCounts.suites, started: content.run.startedAt, properties: suiteProperties) }
         let writers = PageWriters(junit: junitPages, json: json, html: html)
         var samples: [CaseResult] = []
         var pageCases: [ReportCase] = []
@@ -122,7 +122,7 @@ struct ReportExport {
             let key = CaseKey(suite: first.suite, caseID: first.caseID)
             let then = try await baseline?.samples(of: key) ?? []
             pageCases.append(ReportCase(
-                key: key, kind: first.kind, tags: tags[key] ?? [], samples: samples, baseline: then, change: changes[key] ?? unchanged))
+                key: key, kind: first.kind, tags: tags[key], samples: samples, baseline: then, change: changes[key] ?? unchanged))
             if shownRegressions.contains(key) {
                 let failing = samples.first { $0.status == .fail } ?? first
                 outputs[key] = RegressionOutputs(current: failing.response?.text ?? failing.error, baseline: then.first.flatMap { $0.response?.text ?? $0.error })
@@ -148,28 +148,12 @@ struct ReportExport {
     }
 
     private func totals() -> JUnitWriter.Counts {
-        suiteTotals().values.reduce(into: JUnitWriter.Counts()) { total, entry in
+        suiteCounts.suites.values.reduce(into: JUnitWriter.Counts()) { total, entry in
             total.tests += entry.1.tests
             total.failures += entry.1.failures
             total.errors += entry.1.errors
             total.seconds += entry.1.seconds
         }
-    }
-
-    private func suiteTotals() -> [String: (SuiteKind, JUnitWriter.Counts)] {
-        var counts: [String: (SuiteKind, JUnitWriter.Counts)] = [:]
-        for summary in summaries {
-            var entry = counts[summary.key.suite] ?? (summary.kind, JUnitWriter.Counts())
-            entry.1.tests += 1
-            switch summary.status {
-            case .fail: entry.1.failures += 1
-            case .error: entry.1.errors += 1
-            case .pass: break
-            }
-            entry.1.seconds += summary.totalLatencyMs / 1000
-            counts[summary.key.suite] = entry
-        }
-        return counts
     }
 
     /// The run's identity, verdict and overall figures, repeated in every suite (junit-10.xsd
@@ -306,5 +290,22 @@ private final class JUnitPages: @unchecked Sendable {
             }
             try writer.addCase(reportCase.samples)
         }
+    }
+}
+
+/// A run's cases counted by suite for JUnit's totals, added up as the case summaries stream past.
+struct SuiteCounts: Sendable {
+    private(set) var suites: [String: (SuiteKind, JUnitWriter.Counts)] = [:]
+
+    mutating func add(_ summary: CaseSummary) {
+        var entry = suites[summary.key.suite] ?? (summary.kind, JUnitWriter.Counts())
+        entry.1.tests += 1
+        switch summary.status {
+        case .fail: entry.1.failures += 1
+        case .error: entry.1.errors += 1
+        case .pass: break
+        }
+        entry.1.seconds += summary.totalLatencyMs / 1000
+        suites[summary.key.suite] = entry
     }
 }

@@ -19,7 +19,7 @@ struct RunJudgement: Sendable {
     /// The stored run, when judging one again (`report`): its recorded config is its identity,
     /// whatever the config file says now.
     var recorded: RunRecord?
-    var tags: [CaseKey: [String]] = [:]
+    var tags = CaseTags([])
     var reportTargets: [(format: ReportFormat, url: URL)] = []
     /// A JSON report written for `--output json` to print, not listed among the reports.
     var printedJSON: URL?
@@ -35,17 +35,13 @@ struct RunJudgement: Sendable {
     }
 
     /// Each case's tags, from the suites as loaded.
-    static func tags(of suites: [Suite]) -> [CaseKey: [String]] {
-        tags(of: suites.flatMap(\.cases))
+    static func tags(of suites: [Suite]) -> CaseTags {
+        CaseTags(suites.flatMap(\.cases))
     }
 
     /// Each case's tags.
-    static func tags(of cases: [EvalCase]) -> [CaseKey: [String]] {
-        var tags: [CaseKey: [String]] = [:]
-        for evalCase in cases where !evalCase.tags.isEmpty {
-            tags[CaseKey(suite: evalCase.suite, caseID: evalCase.id)] = evalCase.tags
-        }
-        return tags
+    static func tags(of cases: [EvalCase]) -> CaseTags {
+        CaseTags(cases)
     }
 
     func display(_ url: URL) -> String {
@@ -54,18 +50,24 @@ struct RunJudgement: Sendable {
 
     /// Compares with the baseline, writes the reports and builds the summary.
     func judge(runID: String, status: RunStatus, store: RunStore) async throws(EvalGateError) -> RunReport {
-        let summaries: [CaseSummary]
+        // One pass over the run's case summaries, a page at a time: the scores, the flaky cases and
+        // JUnit's per-suite counts. The comparison reads them again beside the baseline's.
+        var scores = ScoreBoard()
+        var flaky: [CaseSummary] = []
+        var suiteCounts = SuiteCounts()
         let figures: (overall: Figures, suites: [(name: String, figures: Figures)])
         let record: RunRecord?
         do {
-            summaries = try await store.caseSummaries(runID: runID)
+            for try await summary in store.caseSummaryStream(runID: runID) {
+                scores.add(summary)
+                suiteCounts.add(summary)
+                if summary.isFlaky { flaky.append(summary) }
+            }
             figures = try await store.figures(runID: runID)
             record = try await store.run(id: runID)
         } catch {
             throw .storage("cannot read the results of run \(runID): \(error)")
         }
-        var scores = ScoreBoard()
-        for summary in summaries { scores.add(summary) }
         let fingerprint = recorded?.configFingerprint ?? config.fingerprint
         let model = recorded?.model ?? config.provider.model
         let settings = recorded.map { (try? JSONSource.value($0.configJSON)) ?? .null } ?? config.storedJSON
@@ -80,9 +82,11 @@ struct RunJudgement: Sendable {
             found = nil
         } else if let againstRunID {
             baselineName = "run \(againstRunID)"
-            found = try await BaselineLookup.compare(summaries, withRun: againstRunID, in: store, countRemoved: countRemoved, alpha: config.gate.alpha)
+            found = try await BaselineLookup.compare(
+                store.caseSummaryStream(runID: runID), withRun: againstRunID, in: store, countRemoved: countRemoved, alpha: config.gate.alpha)
         } else {
-            found = try await BaselineLookup.compare(summaries, with: config.baseline, countRemoved: countRemoved, alpha: config.gate.alpha, display: display)
+            found = try await BaselineLookup.compare(
+                store.caseSummaryStream(runID: runID), with: config.baseline, countRemoved: countRemoved, alpha: config.gate.alpha, display: display)
         }
         if let found {
             comparison = found.0
@@ -157,9 +161,9 @@ struct RunJudgement: Sendable {
             run: run, judged: compare, configFingerprint: fingerprint, provider: recorded?.provider ?? config.provider.type.rawValue, model: model,
             config: settings, scores: scores, figures: figures.overall,
             suiteFigures: figures.suites.map { ReportContent.SuiteFigures(name: $0.name, figures: $0.figures) }, baselineName: baselineName,
-            comparison: comparison, baselineFigures: baselineFigures, verdict: verdict, configDiff: configDiff, flaky: summaries.filter(\.isFlaky),
+            comparison: comparison, baselineFigures: baselineFigures, verdict: verdict, configDiff: configDiff, flaky: flaky,
             generatedAt: Date())
-        let reportFiles = try await writeReports(content, summaries: summaries, store: store)
+        let reportFiles = try await writeReports(content, suiteCounts: suiteCounts, store: store)
 
         var errorExamples: [String] = []
         if scores.errorResults > 0 {
@@ -181,12 +185,12 @@ struct RunJudgement: Sendable {
 
     /// Writes the reports, reading the baseline's outputs from its file (or from the run store
     /// when comparing with one of its runs).
-    private func writeReports(_ content: ReportContent, summaries: [CaseSummary], store: RunStore) async throws(EvalGateError) -> [String] {
+    private func writeReports(_ content: ReportContent, suiteCounts: SuiteCounts, store: RunStore) async throws(EvalGateError) -> [String] {
         var targets = reportTargets
         if let printedJSON, !targets.contains(where: { $0.format == .json }) { targets.append((.json, printedJSON)) }
         guard !targets.isEmpty else { return [] }
         var export = ReportExport(
-            content: content, summaries: summaries, tags: tags, targets: targets, stepSummary: stepSummary,
+            content: content, suiteCounts: suiteCounts, tags: tags, targets: targets, stepSummary: stepSummary,
             display: { [workingDirectory] in DisplayPath.relative($0, to: workingDirectory) })
         var opened: RunStore?
         if content.comparison != nil {
@@ -206,5 +210,37 @@ struct RunJudgement: Sendable {
         }
         await opened?.close()
         return try written.get()
+    }
+}
+
+/// Each case's tags, found by key without a dictionary of every case (which was 10 MB at 100,000
+/// cases): the cases themselves (the plan's array, shared, not copied) and the positions of the
+/// tagged ones sorted by key, searched by halves.
+struct CaseTags: Sendable {
+    private let cases: [EvalCase]
+    private let order: [Int32]
+
+    init(_ cases: [EvalCase]) {
+        self.cases = cases
+        var order: [Int32] = cases.indices.filter { !cases[$0].tags.isEmpty }.map { Int32($0) }
+        func key(_ index: Int32) -> CaseKey { CaseKey(suite: cases[Int(index)].suite, caseID: cases[Int(index)].id) }
+        // Suites are usually written in id order already; sort only when they are not.
+        if zip(order, order.dropFirst()).contains(where: { !(key($0) < key($1)) }) {
+            order.sort { key($0) < key($1) }
+        }
+        self.order = order
+    }
+
+    /// The tags of the case with `key` (none for an unknown case).
+    subscript(key: CaseKey) -> [String] {
+        var low = 0, high = order.count
+        while low < high {
+            let middle = (low + high) / 2
+            let found = cases[Int(order[middle])]
+            if CaseKey(suite: found.suite, caseID: found.id) < key { low = middle + 1 } else { high = middle }
+        }
+        guard low < order.count else { return [] }
+        let found = cases[Int(order[low])]
+        return found.suite == key.suite && found.id == key.caseID ? found.tags : []
     }
 }

@@ -68,11 +68,12 @@ public struct Project: Sendable {
         let suites = try SuiteLoader.load(
             config.suites, prompt: config.prompt, toolNames: config.tools?.names, graders: (config.judge != nil, config.embeddings != nil),
             workingDirectory: options.workingDirectory)
-        let plan = try Plan(suites: suites, filter: options.filter, samples: config.run.repeat, prompt: config.prompt)
+        let outlines = suites.map { SuiteOutline(name: $0.name, kind: $0.kind, caseCount: $0.cases.count) }
+        let plan = try Plan(suites: consume suites, filter: options.filter, samples: config.run.repeat, prompt: config.prompt)
         let provider = try ProviderFactory.make(config, workingDirectory: options.workingDirectory, environment: options.environment)
         let grader = try ProviderFactory.makeGrader(config, workingDirectory: options.workingDirectory, environment: options.environment)
         return Project(
-            config: config, suites: suites.map { SuiteOutline(name: $0.name, kind: $0.kind, caseCount: $0.cases.count) }, plan: plan, provider: provider, grader: grader, filter: options.filter, warnings: warnings,
+            config: config, suites: outlines, plan: plan, provider: provider, grader: grader, filter: options.filter, warnings: warnings,
             workingDirectory: options.workingDirectory)
     }
 

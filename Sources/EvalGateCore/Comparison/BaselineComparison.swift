@@ -59,6 +59,9 @@ public struct BaselineComparison: Sendable {
         self.baselineRunID = baselineRunID
     }
 
+    /// False when the current run was filtered, so that cases left out on purpose are not called removed.
+    public var countRemoved = true
+
     /// Compares two runs' case summaries, each sorted by `CaseKey` (the store's order), in one pass.
     ///
     /// - Parameter countRemoved: false when the current run was filtered, so that cases left out
@@ -68,28 +71,46 @@ public struct BaselineComparison: Sendable {
     ) {
         self.init(baselineName: baselineName, baselineRunID: baselineRunID)
         self.alpha = alpha
+        self.countRemoved = countRemoved
         var currentIterator = current.makeIterator()
         var baselineIterator = baseline.makeIterator()
         var nextCurrent = currentIterator.next()
         var nextBaseline = baselineIterator.next()
         while nextCurrent != nil || nextBaseline != nil {
-            switch (nextCurrent, nextBaseline) {
-            case (let now?, let then?) where now.key == then.key:
-                match(now, then)
+            switch step(current: nextCurrent, baseline: nextBaseline) {
+            case .current: nextCurrent = currentIterator.next()
+            case .baseline: nextBaseline = baselineIterator.next()
+            case .both:
                 nextCurrent = currentIterator.next()
                 nextBaseline = baselineIterator.next()
-            case (let now?, let then?) where now.key < then.key:
-                added.append(now.key)
-                nextCurrent = currentIterator.next()
-            case (let now?, nil):
-                added.append(now.key)
-                nextCurrent = currentIterator.next()
-            case (_, let then?):
-                if countRemoved { removed.append(then.key) }
-                nextBaseline = baselineIterator.next()
-            case (nil, nil):
-                break
             }
+        }
+    }
+
+    /// Which side of the merge to read next.
+    public enum Advance: Sendable {
+        case current, baseline, both
+    }
+
+    /// One step of the merge of two runs' summaries sorted by `CaseKey`: takes in the two heads
+    /// (nil when a side has ended) and says which to advance. A caller reading the summaries a
+    /// page at a time drives the comparison with it, holding neither run whole.
+    public mutating func step(current now: CaseSummary?, baseline then: CaseSummary?) -> Advance {
+        switch (now, then) {
+        case (let now?, let then?) where now.key == then.key:
+            match(now, then)
+            return .both
+        case (let now?, let then?) where now.key < then.key:
+            added.append(now.key)
+            return .current
+        case (let now?, nil):
+            added.append(now.key)
+            return .current
+        case (_, let then?):
+            if countRemoved { removed.append(then.key) }
+            return .baseline
+        case (nil, nil):
+            return .both
         }
     }
 

@@ -57,7 +57,9 @@ public struct Plan: Sendable {
     /// Selects cases from `suites` with `filter`.
     ///
     /// - Throws: `ValidationError` when a filter names a suite that does not exist, or selects nothing.
-    public init(suites: [Suite], filter: PlanFilter = PlanFilter(), samples: Int, prompt: PromptSettings) throws(ValidationError) {
+    /// The suites are consumed: a suite selected whole lends the plan its array of cases, so a
+    /// 100,000-case suite is held once, not once in the suite and again in the plan.
+    public init(suites: consuming [Suite], filter: PlanFilter = PlanFilter(), samples: Int, prompt: PromptSettings) throws(ValidationError) {
         var log = DiagnosticLog()
         let origin = SourceLocation.outside("command line")
         let names = suites.map(\.name)
@@ -66,7 +68,20 @@ public struct Plan: Sendable {
             log.error(origin, "--suite '\(name)' names no suite\(hint)")
         }
         try log.throwIfAny()
-        let selected = suites.flatMap(\.cases).filter(filter.includes)
+        let included = suites.map { $0.cases.count { filter.includes($0) } }
+        var selected: [EvalCase] = []
+        if let whole = suites.indices.first(where: { included[$0] > 0 }), included[whole] == suites[whole].cases.count,
+            included.reduce(0, +) == included[whole]
+        {
+            selected = suites[whole].cases
+            suites[whole].cases = []
+        } else {
+            selected.reserveCapacity(included.reduce(0, +))
+            for index in suites.indices {
+                selected.append(contentsOf: suites[index].cases.lazy.filter(filter.includes))
+                suites[index].cases = []
+            }
+        }
         // A shard of a small suite may hold no case: that is a run with nothing to do, not an error.
         let shardOnly = filter.shard != nil && filter.suites.isEmpty && filter.tags.isEmpty && filter.cases.isEmpty
         if selected.isEmpty && !shardOnly {

@@ -168,15 +168,18 @@ public enum SuiteLoader {
             log.error(SourceLocation(file: display, line: 1, column: 1), "the file name makes suite name '\(name)', which may use only letters, digits, '.', '-' and '_'")
             return nil
         }
+        // Room for every line at once: grown by doubling, 100,000 cases took a third more than they hold.
         var cases: [EvalCase] = []
-        var ids: [String: SourceLocation] = [:]
+        cases.reserveCapacity(JSONSource.lineCount(text))
+        var ids: [String: Int] = [:]
+        ids.reserveCapacity(cases.capacity)
         JSONSource.forEachLine(text, file: display, log: &log) { node, log in
             guard let evalCase = decodeCase(node, suite: name, kind: kind, defaults: CaseDefaults(), promptVariables: promptVariables, toolNames: toolNames, graders: graders, log: &log) else { return }
             if let first = ids[evalCase.id] {
-                log.error(evalCase.location, "duplicate case id '\(evalCase.id)' in suite '\(name)' (first at line \(first.line))")
+                log.error(evalCase.location, "duplicate case id '\(evalCase.id)' in suite '\(name)' (first at line \(first))")
                 return
             }
-            ids[evalCase.id] = evalCase.location
+            ids[evalCase.id] = evalCase.location.line
             cases.append(evalCase)
         }
         if cases.isEmpty && log.diagnostics.allSatisfy({ $0.location.file != display }) {

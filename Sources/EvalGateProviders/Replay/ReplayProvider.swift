@@ -5,8 +5,9 @@ import Foundation
 /// `{"suite", "case", "sample", "text", "tool_calls", "usage", "latency_ms"}` (or `"error"` for a
 /// recorded failure). Offline and deterministic; a case with no line is an error result.
 public struct ReplayProvider: Provider {
-    /// The recording's bytes, kept as read; each answer is decoded from its line when asked for.
-    private let bytes: [UInt8]
+    /// The recording as read (one copy: its UTF-8 is read in place); each answer is decoded from
+    /// its line when asked for.
+    private let text: String
     /// Every line's key and where the line lies, sorted by key for a binary search. (A dictionary
     /// of decoded answers was 70 MB for 100,000 lines; this is the file plus 40-odd bytes a line.)
     private let index: [Entry]
@@ -35,17 +36,21 @@ public struct ReplayProvider: Provider {
     ///
     /// - Throws: `ValidationError` naming the line of every malformed or duplicated entry.
     public init(recording url: URL, displayPath: String) throws(ValidationError) {
-        let text = try SourceFile.read(url, displayPath: displayPath)
+        var text = try SourceFile.read(url, displayPath: displayPath)
         var entries: [Entry] = []
+        entries.reserveCapacity(JSONSource.lineCount(text))
         var log = DiagnosticLog()
         // Byte offsets of each line's start, to find a parsed line's bytes again by its number.
         var lineStarts: [Int] = [0]
-        for (offset, byte) in text.utf8.enumerated() where byte == 0x0A { lineStarts.append(offset + 1) }
-        let total = text.utf8.count
-        JSONSource.forEachLine(text, file: displayPath, log: &log) { node, log in
-            let at = node.location
-            guard case .object(let members) = node.jsonValue else {
-                log.error(at, "each line must be a JSON object, found \(node.typeName)")
+        lineStarts.reserveCapacity(entries.capacity + 1)
+        let total = text.withUTF8 { bytes in
+            for (offset, byte) in bytes.enumerated() where byte == 0x0A { lineStarts.append(offset + 1) }
+            return bytes.count
+        }
+        JSONSource.forEachLineValue(text, file: displayPath, log: &log) { value, line, log in
+            let at = SourceLocation(file: displayPath, line: line, column: 1)
+            guard case .object(let members) = value else {
+                log.error(at, "each line must be a JSON object, found \(value.typeName)")
                 return
             }
             guard case .string(let suite)? = members["suite"], case .string(let caseID)? = members["case"] else {
@@ -70,7 +75,6 @@ public struct ReplayProvider: Provider {
                     return
                 }
             }
-            let line = at.line
             let start = lineStarts[line - 1]
             let end = line < lineStarts.count ? lineStarts[line] - 1 : total
             entries.append(Entry(key: ReplayKey(suite: suite, caseID: caseID, sample: sample), start: start, end: end, line: line))
@@ -83,7 +87,7 @@ public struct ReplayProvider: Provider {
                 "a second response for \(entry.key.suite)/\(entry.key.caseID) sample \(entry.key.sample)")
         }
         try log.throwIfAny()
-        self.bytes = Array(text.utf8)
+        self.text = text
         self.index = entries
         self.file = displayPath
     }
@@ -100,7 +104,10 @@ public struct ReplayProvider: Provider {
         }
         let entry = index[low]
         // The line was checked when the recording was read; it decodes the same way now.
-        guard let value = try? JSONSource.value(String(decoding: bytes[entry.start..<entry.end], as: UTF8.self), file: file) else {
+        let parsed = text.utf8.withContiguousStorageIfAvailable { bytes in
+            try? JSONSource.value(bytes: UnsafeBufferPointer(rebasing: bytes[entry.start..<entry.end]), file: file, line: entry.line)
+        }
+        guard let value = parsed ?? nil else {
             throw ProviderFailure("line \(entry.line) of \(file) could not be read again")
         }
         if case .string(let message)? = value["error"] {

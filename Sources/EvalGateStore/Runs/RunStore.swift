@@ -190,20 +190,48 @@ public final class RunStore: Sendable {
         ResultWriter(database: database, runID: runID, cacheConfig: cacheConfig)
     }
 
-    /// One summary per case of a run, sorted by suite and case id.
+    /// One summary per case of a run, sorted by suite and case id. For a run of any size, read
+    /// them as a `CaseSummaryStream` instead: this holds them all.
     public func caseSummaries(runID: String) async throws -> [CaseSummary] {
+        var summaries: [CaseSummary] = []
+        for try await summary in caseSummaryStream(runID: runID) { summaries.append(summary) }
+        return summaries
+    }
+
+    /// A run's case summaries in store order, read a page of results at a time: comparing two
+    /// 100,000-case runs holds a page of each, not both runs (which took 63 MB).
+    public func caseSummaryStream(runID: String, pageRows: Int = 4096) -> CaseSummaryStream {
+        CaseSummaryStream(store: self, runID: runID, pageRows: max(2, pageRows))
+    }
+
+    /// Summaries of the cases in up to `limit` result rows after `cursor`, the last case carried
+    /// over from the page before (`carry`) continued. Returns whether rows may remain.
+    func caseSummaryPage(runID: String, after cursor: ResultCursor?, limit: Int, carry: CaseSummary?) async throws
+        -> (summaries: [CaseSummary], last: ResultCursor?, more: Bool)
+    {
         try await database.perform { database in
-            var summaries: [CaseSummary] = []
+            var summaries: [CaseSummary] = carry.map { [$0] } ?? []
+            var conditions = "run_id = ?"
+            var values: [SQLValue] = [.text(runID)]
+            if let cursor {
+                conditions += " AND (suite, case_id, sample) > (?, ?, ?)"
+                values += [.text(cursor.suite), .text(cursor.caseID), .integer(cursor.sample)]
+            }
+            values.append(.integer(limit))
             let statement = try database.prepare(
-                "SELECT suite, case_id, suite_kind, case_fingerprint, status, first_reason, latency_ms, tool_f1, case_weight FROM results WHERE run_id = ? ORDER BY suite, case_id, sample")
-            try statement.forEachRow([.text(runID)]) { row in
-                let key = CaseKey(suite: row.string(0) ?? "", caseID: row.string(1) ?? "")
+                "SELECT suite, case_id, suite_kind, case_fingerprint, status, first_reason, latency_ms, tool_f1, case_weight, sample FROM results WHERE \(conditions) ORDER BY suite, case_id, sample LIMIT ?")
+            var rows = 0
+            var last: ResultCursor?
+            try statement.forEachRow(values) { row in
+                rows += 1
+                let suite = row.string(0) ?? "", caseID = row.string(1) ?? ""
+                last = ResultCursor(suite: suite, caseID: caseID, sample: row.int(9) ?? 0)
                 let status = ResultStatus(rawValue: row.string(4) ?? "") ?? .error
-                if summaries.last?.key != key {
+                if summaries.last.map({ $0.key.suite != suite || $0.key.caseID != caseID }) ?? true {
                     summaries.append(
                         CaseSummary(
-                            key: key, kind: SuiteKind(rawValue: row.string(2) ?? "") ?? .golden, fingerprint: row.string(3) ?? "",
-                            samples: 0, passes: 0, failures: 0, errors: 0, firstReason: nil))
+                            key: CaseKey(suite: suite, caseID: caseID), kind: SuiteKind(rawValue: row.string(2) ?? "") ?? .golden,
+                            fingerprint: row.string(3) ?? "", samples: 0, passes: 0, failures: 0, errors: 0, firstReason: nil))
                 }
                 let index = summaries.count - 1
                 summaries[index].samples += 1
@@ -222,7 +250,7 @@ public final class RunStore: Sendable {
                     summaries[index].firstReason = row.string(5)
                 }
             }
-            return summaries
+            return (summaries, last ?? cursor, rows == limit)
         }
     }
 
@@ -492,5 +520,49 @@ extension Statement {
     func stepping(_ values: [SQLValue]) throws -> Bool {
         try bind(values)
         return try step()
+    }
+}
+
+/// A run's case summaries, sorted by suite and case id, read from the store a page at a time as
+/// they are iterated. A case whose samples straddle two pages is summed across them.
+public struct CaseSummaryStream: AsyncSequence, Sendable {
+    public typealias Element = CaseSummary
+    let store: RunStore
+    let runID: String
+    let pageRows: Int
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(stream: self)
+    }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let stream: CaseSummaryStream
+        private var buffer: [CaseSummary] = []
+        private var index = 0
+        private var cursor: RunStore.ResultCursor?
+        /// The page's last case, which may go on in the next page.
+        private var carry: CaseSummary?
+        private var more = true
+
+        init(stream: CaseSummaryStream) {
+            self.stream = stream
+        }
+
+        public mutating func next() async throws -> CaseSummary? {
+            while index == buffer.count {
+                guard more else {
+                    defer { carry = nil }
+                    return carry
+                }
+                let page = try await stream.store.caseSummaryPage(runID: stream.runID, after: cursor, limit: stream.pageRows, carry: carry)
+                buffer = page.summaries
+                index = 0
+                cursor = page.last
+                more = page.more
+                carry = buffer.popLast()
+            }
+            defer { index += 1 }
+            return buffer[index]
+        }
     }
 }
