@@ -10,4 +10,16 @@ static inline int evalgate_sqlite3_bind_text_transient(sqlite3_stmt *stmt, int i
 static inline int evalgate_sqlite3_bind_blob_transient(sqlite3_stmt *stmt, int index, const void *bytes, int length) {
     return sqlite3_bind_blob(stmt, index, bytes, length, SQLITE_TRANSIENT);
 }
+/// SQLITE_STATIC: the caller promises the bytes outlive the statement's use of them (a buffer it
+/// holds until after the step, and bindings cleared before it lets go).
+static inline int evalgate_sqlite3_bind_text_static(sqlite3_stmt *stmt, int index, const char *text, int length) {
+    return sqlite3_bind_text(stmt, index, text, length, SQLITE_STATIC);
+}
+
+/// Turns off SQLite's memory statistics, before the library is initialised: with them on, every
+/// allocation SQLite makes takes a process-wide mutex. Returns SQLITE_OK, or SQLITE_MISUSE when
+/// SQLite was already initialised (then nothing changes).
+static inline int evalgate_sqlite3_disable_memstatus(void) {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
 #endif

@@ -50,6 +50,31 @@ private func writeRun(_ store: RunStore, _ id: String, _ results: [CaseResult]) 
         await reopened.close()
     }
 
+    @Test func attemptsReadBackWhole() async throws {
+        // The store leaves out an attempt's request id when it is the result's own and a wait
+        // of 0; reading fills them back in.
+        let folder = try TemporaryDirectory()
+        let path = folder.url.appendingPathComponent("runs.sqlite").path
+        let store = try await RunStore.open(path: path, role: .runs)
+        var retried = result("a", "1")
+        retried.attempts = [
+            AttemptRecord(number: 1, requestID: "req-1-0-a1", outcome: "HTTP 429", waitSeconds: 1.5),
+            AttemptRecord(number: 2, requestID: "req-1-0", outcome: "HTTP 200", waitSeconds: 0),
+        ]
+        var once = result("a", "2")
+        once.attempts = [AttemptRecord(number: 1, requestID: "req-2-0", outcome: "HTTP 200", waitSeconds: 0)]
+        var empty = result("a", "3", text: "")
+        empty.attempts = []
+        try await writeRun(store, "run-1", [retried, once, empty])
+        #expect(try await store.results(runID: "run-1") == [retried, once, empty])
+        await store.close()
+        let stored = try await ProcessRunner.tool("sqlite3", [path, "SELECT attempts_json FROM results ORDER BY case_id"])
+        #expect(stored.stdout.split(separator: "\n", omittingEmptySubsequences: false) == [
+            #"[{"number":1,"outcome":"HTTP 429","request_id":"req-1-0-a1","wait_seconds":1.5},{"number":2,"outcome":"HTTP 200"}]"#,
+            #"[{"number":1,"outcome":"HTTP 200"}]"#, "", "",
+        ])
+    }
+
     @Test func resultsArePagedInCaseOrder() async throws {
         let folder = try TemporaryDirectory()
         let store = try await RunStore.open(path: folder.url.appendingPathComponent("r.sqlite").path, role: .runs)

@@ -10,26 +10,63 @@ enum ResultCoding {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
-    static func values(runID: String, _ result: CaseResult) -> [SQLValue] {
-        let checks = JSONValue.array(result.checks.map { check in
-            var members: [String: JSONValue] = ["check": .string(check.check), "passed": .bool(check.passed), "reason": .string(check.reason)]
-            if check.weight != 1 { members["weight"] = .number(check.weight) }
-            return .object(members)
-        })
-        let toolCalls = result.response.map { response in
-            JSONValue.array(response.toolCalls.map { ["name": .string($0.name), "arguments": $0.arguments] }).canonicalText
+    /// The row's values, in `insertSQL`'s order. Checks, tool calls and attempts are written as
+    /// JSON bytes directly, keys in sorted order (the text `canonicalText` gave, without a
+    /// dictionary built and sorted for each: that was most of the store thread's own time).
+    static func row(runID: String, _ result: CaseResult) -> PackedRow {
+        let response = result.response
+        var row = PackedRow(capacity: 640 + (response?.text.utf8.count ?? 0) + (result.requestJSON?.utf8.count ?? 0), columns: 28)
+        var json = JSONWriter(capacity: 256)
+        row.text(runID); row.text(result.suite); row.text(result.caseID); row.integer(result.sample); row.text(result.kind.rawValue)
+        row.text(result.caseFingerprint); row.text(result.status.rawValue); row.real(result.score); row.text(result.firstReason)
+        row.text(utf8: checksJSON(result.checks, into: &json)); row.text(response?.text)
+        if let response { row.text(utf8: toolCallsJSON(response.toolCalls, into: &json)) } else { row.null() }
+        row.integer(response?.usage.inputTokens); row.integer(response?.usage.outputTokens)
+        row.real(result.latencyMs); row.text(response?.servedModel); row.text(response?.finishReason)
+        row.text(result.requestID); row.text(result.error); row.text(Timestamp.iso8601(result.finishedAt))
+        if result.attempts.isEmpty { row.null() } else { row.text(utf8: attemptsJSON(result.attempts, requestID: result.requestID, into: &json)) }
+        row.text(response?.systemFingerprint)
+        row.real(result.toolScore); row.real(result.costUSD); row.real(result.contextUse)
+        row.real(result.caseWeight == 1 ? nil : result.caseWeight); row.integer(result.cached ? 1 : 0); row.text(result.requestJSON)
+        return row
+    }
+
+    /// The response cache's row for a fresh answer.
+    static func cacheRow(config: String, _ result: CaseResult, _ response: ModelResponse) -> PackedRow {
+        var row = PackedRow(capacity: 256 + response.text.utf8.count, columns: 5)
+        row.text(config); row.text(result.caseFingerprint); row.integer(result.sample); row.text(responseJSON(response))
+        row.text(Timestamp.iso8601(result.finishedAt))
+        return row
+    }
+
+    /// `[{"check", "passed", "reason", "weight" (when not 1)}]`.
+    static func checksJSON(_ checks: [CheckResult], into json: inout JSONWriter) -> [UInt8] {
+        json.reset()
+        json.beginArray()
+        for check in checks {
+            json.beginObject()
+            json.key("check"); json.string(check.check)
+            json.key("passed"); json.bool(check.passed)
+            json.key("reason"); json.string(check.reason)
+            if check.weight != 1 { json.key("weight"); json.number(check.weight) }
+            json.endObject()
         }
-        return [
-            .text(runID), .text(result.suite), .text(result.caseID), .integer(result.sample), .text(result.kind.rawValue),
-            .text(result.caseFingerprint), .text(result.status.rawValue), .real(result.score), .optional(result.firstReason),
-            .text(checks.canonicalText), .optional(result.response?.text), .optional(toolCalls),
-            .optional(result.response?.usage.inputTokens), .optional(result.response?.usage.outputTokens),
-            .real(result.latencyMs), .optional(result.response?.servedModel), .optional(result.response?.finishReason),
-            .text(result.requestID), .optional(result.error), .text(Timestamp.iso8601(result.finishedAt)),
-            .optional(result.attempts.isEmpty ? nil : attemptsJSON(result.attempts)), .optional(result.response?.systemFingerprint),
-            .optional(result.toolScore), .optional(result.costUSD), .optional(result.contextUse),
-            result.caseWeight == 1 ? .null : .real(result.caseWeight), .integer(result.cached ? 1 : 0), .optional(result.requestJSON),
-        ]
+        json.endArray()
+        return json.bytes
+    }
+
+    /// `[{"arguments", "name"}]`.
+    static func toolCallsJSON(_ calls: [ToolCall], into json: inout JSONWriter) -> [UInt8] {
+        json.reset()
+        json.beginArray()
+        for call in calls {
+            json.beginObject()
+            json.key("arguments"); json.json(call.arguments)
+            json.key("name"); json.string(call.name)
+            json.endObject()
+        }
+        json.endArray()
+        return json.bytes
     }
 
     /// A response as cache JSON.
@@ -57,17 +94,30 @@ enum ResultCoding {
             systemFingerprint: value["system_fingerprint"]?.stringValue)
     }
 
-    static func attemptsJSON(_ attempts: [AttemptRecord]) -> String {
-        JSONValue.array(attempts.map {
-            ["number": .number(Double($0.number)), "request_id": .string($0.requestID), "outcome": .string($0.outcome), "wait_seconds": .number($0.waitSeconds)]
-        }).canonicalText
+    /// `[{"number", "outcome", "request_id", "wait_seconds"}]`, leaving out a request id that is
+    /// the result's own and a wait of 0: most results were answered at the first attempt, and
+    /// their attempts took 110 bytes a row to say what the row already says.
+    static func attemptsJSON(_ attempts: [AttemptRecord], requestID: String, into json: inout JSONWriter) -> [UInt8] {
+        json.reset()
+        json.beginArray()
+        for attempt in attempts {
+            json.beginObject()
+            json.key("number"); json.number(attempt.number)
+            json.key("outcome"); json.string(attempt.outcome)
+            if attempt.requestID != requestID { json.key("request_id"); json.string(attempt.requestID) }
+            if attempt.waitSeconds != 0 { json.key("wait_seconds"); json.number(attempt.waitSeconds) }
+            json.endObject()
+        }
+        json.endArray()
+        return json.bytes
     }
 
-    static func attempts(_ text: String?) -> [AttemptRecord] {
+    /// Attempts as stored; a missing request id is the result's own, a missing wait is 0.
+    static func attempts(_ text: String?, requestID: String) -> [AttemptRecord] {
         guard let text, let values = (try? JSONSource.value(text))?.arrayValue else { return [] }
         return values.map {
             AttemptRecord(
-                number: Int($0["number"]?.numberValue ?? 0), requestID: $0["request_id"]?.stringValue ?? "",
+                number: Int($0["number"]?.numberValue ?? 0), requestID: $0["request_id"]?.stringValue ?? requestID,
                 outcome: $0["outcome"]?.stringValue ?? "", waitSeconds: $0["wait_seconds"]?.numberValue ?? 0)
         }
     }
@@ -100,7 +150,7 @@ enum ResultCoding {
             caseFingerprint: row.string(4) ?? "", sample: row.int(2) ?? 0, status: ResultStatus(rawValue: row.string(5) ?? "") ?? .error,
             score: row.double(6) ?? 0, checks: checks, response: response, error: row.string(16), requestID: row.string(15) ?? "",
             latencyMs: row.double(12) ?? 0, finishedAt: row.string(17).flatMap(Timestamp.parse) ?? Date(timeIntervalSince1970: 0),
-            attempts: attempts(row.string(18)), toolScore: row.double(20), costUSD: row.double(21), contextUse: row.double(22))
+            attempts: attempts(row.string(18), requestID: row.string(15) ?? ""), toolScore: row.double(20), costUSD: row.double(21), contextUse: row.double(22))
         result.caseWeight = row.double(23) ?? 1
         result.cached = row.int(24) == 1
         result.requestJSON = row.string(25)

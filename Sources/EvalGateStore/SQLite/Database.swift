@@ -28,6 +28,7 @@ public final class Database {
         } else if !FileManager.default.fileExists(atPath: path) {
             throw StoreError(code: SQLITE_CANTOPEN, message: "no database file here", path: path)
         }
+        _ = Database.configured
         var pointer: OpaquePointer?
         let flags = (mode == .readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &pointer, flags, nil)
@@ -44,6 +45,11 @@ public final class Database {
     deinit {
         sqlite3_close_v2(handle)
     }
+
+    /// Process-wide SQLite settings, made once before the first connection opens.
+    private static let configured: Void = {
+        _ = evalgate_sqlite3_disable_memstatus()
+    }()
 
     /// Runs one or more statements that return no rows.
     public func execute(_ sql: String) throws(StoreError) {
@@ -172,6 +178,37 @@ public final class Statement {
         sqlite3_reset(handle)
     }
 
+    /// Binds a packed row and runs the statement (which returns no rows). Text is bound in place
+    /// (SQLITE_STATIC) from the row's buffer, which is held until the bindings are cleared: no
+    /// copy of each value into SQLite's memory, as a `[SQLValue]` needs.
+    public func run(_ row: PackedRow) throws(StoreError) {
+        sqlite3_reset(handle)
+        let code = row.bytes.withUnsafeBufferPointer { buffer -> Int32 in
+            // `PackedRow` always holds at least one byte, so `base` is never nil and an empty
+            // text binds as empty, not NULL.
+            let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
+            defer {
+                sqlite3_reset(handle)
+                sqlite3_clear_bindings(handle)
+            }
+            for (offset, column) in row.columns.enumerated() {
+                let index = Int32(offset + 1)
+                let code: Int32
+                switch column {
+                case .null: code = sqlite3_bind_null(handle, index)
+                case .integer(let number): code = sqlite3_bind_int64(handle, index, number)
+                case .real(let number): code = sqlite3_bind_double(handle, index, number)
+                case .text(let start, let count): code = evalgate_sqlite3_bind_text_static(handle, index, base + Int(start), count)
+                }
+                if code != SQLITE_OK { return code }
+            }
+            var code = sqlite3_step(handle)
+            while code == SQLITE_ROW { code = sqlite3_step(handle) }
+            return code == SQLITE_DONE ? SQLITE_OK : code
+        }
+        if code != SQLITE_OK { throw database.error(code, sql: sql) }
+    }
+
     /// Binds and calls `row` for each result row.
     public func forEachRow(_ values: [SQLValue] = [], _ row: (Statement) throws -> Void) throws {
         try bind(values)
@@ -191,6 +228,46 @@ public final class Statement {
         guard let text = sqlite3_column_text(handle, column) else { return nil }
         let count = Int(sqlite3_column_bytes(handle, column))
         return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
+    }
+}
+
+/// A row of values packed for `Statement.run(_:)`: the text of every column in one buffer, so a
+/// row is two allocations however many columns it has, and binds without copying.
+public struct PackedRow: Sendable {
+    enum Column: Sendable {
+        case null
+        case integer(Int64)
+        case real(Double)
+        case text(start: Int32, count: Int32)
+    }
+
+    fileprivate(set) var bytes: [UInt8]
+    fileprivate(set) var columns: [Column] = []
+
+    public init(capacity: Int = 512, columns: Int = 8) {
+        bytes = [0]  // never empty: see `Statement.run(_:)`
+        bytes.reserveCapacity(capacity)
+        self.columns.reserveCapacity(columns)
+    }
+
+    public mutating func null() { columns.append(.null) }
+
+    public mutating func integer(_ number: Int?) { columns.append(number.map { .integer(Int64($0)) } ?? .null) }
+
+    public mutating func real(_ number: Double?) { columns.append(number.map(Column.real) ?? .null) }
+
+    public mutating func text(_ text: String?) {
+        guard let text else { return null() }
+        let start = bytes.count
+        bytes.append(contentsOf: text.utf8)
+        columns.append(.text(start: Int32(start), count: Int32(bytes.count - start)))
+    }
+
+    /// Text already encoded as UTF-8 (JSON written by `JSONWriter`).
+    public mutating func text(utf8: [UInt8]) {
+        let start = bytes.count
+        bytes.append(contentsOf: utf8)
+        columns.append(.text(start: Int32(start), count: Int32(utf8.count)))
     }
 }
 
