@@ -16,6 +16,8 @@ struct Options {
     var latencyMs = 50.0
     /// Keep the project folder (and its run store) for a look afterwards.
     var keep = false
+    /// `--report FORMAT|none`, passed to `evalgate run` (all four formats when not given).
+    var report: String?
     var evalgate = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         .appendingPathComponent("evalgate").path
 
@@ -29,6 +31,7 @@ struct Options {
             case "--latency-ms": latencyMs = Double(value) ?? latencyMs
             case "--evalgate": evalgate = value
             case "--keep": keep = value == "yes"
+            case "--report": report = value
             default:
                 FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8))
                 exit(2)
@@ -56,7 +59,7 @@ try folder.write("suites/golden/bench.jsonl", suite)
 
 let process = Process()
 process.executableURL = URL(fileURLWithPath: options.evalgate)
-process.arguments = ["run"]
+process.arguments = ["run"] + (options.report.map { ["--report", $0] } ?? [])
 process.currentDirectoryURL = folder.url
 process.standardOutput = FileHandle.nullDevice
 let errors = Pipe()

@@ -50,19 +50,32 @@ for index in 0..<rows {
     results.append(result)
 }
 
+let writtenBefore = writtenBytes()
 let writer = store.resultWriter(runID: runID)
 let started = ContinuousClock.now
 for result in results { writer.append(result) }
 try await writer.flush()
 let elapsed = started.duration(to: .now)
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+/// Bytes this process has written so far (`wchar` of /proc/self/io): what the kernel copied for it.
+func writtenBytes() -> Int {
+    let io = (try? String(contentsOfFile: "/proc/self/io", encoding: .utf8)) ?? ""
+    return io.split(separator: "\n").first { $0.hasPrefix("wchar:") }.flatMap { Int($0.dropFirst(6).trimmingCharacters(in: .whitespaces)) } ?? 0
+}
+let writtenByCommit = writtenBytes()
 let stored = try await store.results(runID: runID, limit: 1).count
 func size(_ name: String) -> Int {
     ((try? FileManager.default.attributesOfItem(atPath: folder.url.appendingPathComponent(name).path))?[.size] as? Int) ?? 0
 }
 let bytes = (database: size("runs.sqlite"), wal: size("runs.sqlite-wal"))
+let closing = ContinuousClock.now
 await store.close()
+let closeDuration = closing.duration(to: .now)
+let closeSeconds = Double(closeDuration.components.seconds) + Double(closeDuration.components.attoseconds) / 1e18
 var usage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &usage)
 print("database \(bytes.database / 1_048_576) MiB, WAL \(bytes.wal / 1_048_576) MiB before closing")
 print("rows \(rows), written in \(String(format: "%.3f", seconds)) s: \(Int(Double(rows) / seconds)) rows/s (first row read back: \(stored)), peak RSS \(usage.ru_maxrss / 1024) MB")
+print(String(
+    format: "written to files by the last commit: %.0f MB (%d bytes a row); closing (the last checkpoint) took %.3f s, %d rows/s counting it",
+    Double(writtenByCommit - writtenBefore) / 1e6, (writtenByCommit - writtenBefore) / rows, closeSeconds, Int(Double(rows) / (seconds + closeSeconds))))
