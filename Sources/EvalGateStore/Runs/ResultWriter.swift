@@ -1,16 +1,17 @@
 import EvalGateCore
-import Foundation
 import Synchronization
 
 /// Streams a run's results into the store as they finish, without making the caller wait.
 ///
 /// Group commit: `append` only queues the result. When no write is under way it schedules one on
-/// the database thread, `batchDelay` later (at once when `batchRows` are queued), which takes
-/// everything queued by then and writes it in one transaction; results that arrive meanwhile go
-/// in the next. `flush()` writes what is left without waiting. A crash loses at most what was
-/// queued or being written, never leaves half a batch, and memory holds only what has not been
-/// written yet — at most `queueLimit` results, since a run faster than its store waits in
-/// `waitForRoom()`.
+/// the database thread, which takes everything queued by then and writes it in one transaction;
+/// results that arrive meanwhile go in the next. A crash loses at most the batch being written,
+/// never leaves half of one, and memory holds only what has not been written yet — at most
+/// `queueLimit` results, since a run faster than its store waits in `waitForRoom()`.
+///
+/// Writes are not held back to make batches larger: waiting 25 ms for company halved the bytes a
+/// 2,000-request run put through the WAL (53 → 27 MB), but a kill in that window lost answers
+/// already paid for, which `--resume` then asked for again.
 public final class ResultWriter: Sendable {
     /// A result as the values of its row (and of its cache row), packed on the appending thread
     /// so that the store's thread only binds and steps: encoding was half of that thread's time.
@@ -29,13 +30,6 @@ public final class ResultWriter: Sendable {
 
     /// Results queued before `waitForRoom()` makes the run wait for the store.
     public static let queueLimit = 4096
-    /// Group commit: a write waits up to `batchDelay` seconds for more results, unless
-    /// `batchRows` are already queued. Each commit writes every page it touched to the WAL, and
-    /// results land all over the table (keys are not in plan order): written as they came, a run
-    /// of 2,000 requests put 53 MB through the WAL; waiting 25 ms, 27 MB. A crash loses at most
-    /// what waited, which `--resume` sends again.
-    static let batchRows = 1024
-    static let batchDelay = 0.025
 
     private let database: SerialDatabase
     private let runID: String
@@ -54,29 +48,13 @@ public final class ResultWriter: Sendable {
         if let cacheConfig, let response = result.response, !result.cached {
             row.cache = ResultCoding.cacheRow(config: cacheConfig, result, response)
         }
-        let schedule = state.withLock { state -> Schedule? in
+        let schedule = state.withLock { state -> Bool in
             state.pending.append(row)
-            if !state.writing {
-                state.writing = true
-                return state.pending.count >= Self.batchRows ? .now : .later
-            }
-            // A full batch does not wait for the delayed write.
-            return state.pending.count == Self.batchRows ? .now : nil
+            if state.writing { return false }
+            state.writing = true
+            return true
         }
-        if let schedule { self.schedule(schedule) }
-    }
-
-    private enum Schedule { case now, later }
-
-    private func schedule(_ when: Schedule) {
-        switch when {
-        case .now:
-            database.enqueue { [self] database in drain(database) }
-        case .later:
-            DispatchQueue.global().asyncAfter(deadline: .now() + Self.batchDelay) { [self] in
-                database.enqueue { [self] database in drain(database) }
-            }
-        }
+        if schedule { database.enqueue { [self] database in drain(database) } }
     }
 
     /// Returns at once while fewer than `queueLimit` results wait to be written; otherwise when
@@ -104,15 +82,12 @@ public final class ResultWriter: Sendable {
     ///
     /// - Throws: the first `StoreError` a write met.
     public func flush() async throws {
-        // Drains run on the database thread in order: this one writes whatever is still queued,
-        // without waiting out a delayed write.
-        try await database.perform { [self] database in drain(database, all: true) }
+        // Drains run on the database thread in order, so a job queued now runs after them.
+        try await database.perform { _ in }
         if let failure { throw failure }
     }
 
-    /// Writes what is queued, in one transaction per batch. With `all`, until nothing is left;
-    /// otherwise a remainder smaller than a batch is left to a delayed write.
-    private func drain(_ database: Database?, all: Bool = false) {
+    private func drain(_ database: Database?) {
         while true {
             let (batch, waiters) = state.withLock { state -> ([Row], [CheckedContinuation<Void, Never>]) in
                 let batch = state.pending
@@ -136,23 +111,7 @@ public final class ResultWriter: Sendable {
                         if let cacheStatement, let cache = row.cache { try cacheStatement.run(cache) }
                     }
                 }
-                let next = state.withLock { state -> Schedule? in
-                    state.written += batch.count
-                    if all || state.pending.count >= Self.batchRows { return .now }
-                    if state.pending.isEmpty {
-                        state.writing = false
-                        return nil
-                    }
-                    return .later
-                }
-                switch next {
-                case .now?: continue
-                case .later?:
-                    schedule(.later)
-                    return
-                case nil:
-                    return
-                }
+                state.withLock { $0.written += batch.count }
             } catch {
                 let storeError = error as? StoreError ?? StoreError(code: 1, message: "\(error)", path: database.path)
                 state.withLock { $0.failure = $0.failure ?? storeError }
