@@ -3,6 +3,7 @@
 
     python3 Benchmarks/large-project.py /tmp/big 100000
     cd /tmp/big && evalgate gate --report none && time evalgate report latest
+    python3 Benchmarks/large-project.py /tmp/yaml 20000 --yaml     # the suite as one YAML file
 
 Every 50th case fails ('14 days' where '30 days' is expected); each case has one of seven tags.
 """
@@ -10,14 +11,23 @@ import json
 import os
 import sys
 
-folder = sys.argv[1] if len(sys.argv) > 1 else "large-project"
-count = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
+arguments = [a for a in sys.argv[1:] if not a.startswith("--")]
+yaml = "--yaml" in sys.argv
+folder = arguments[0] if arguments else "large-project"
+count = int(arguments[1]) if len(arguments) > 1 else 100_000
 os.makedirs(os.path.join(folder, "suites"), exist_ok=True)
 os.makedirs(os.path.join(folder, "prompts"), exist_ok=True)
-with open(os.path.join(folder, "suites", "bulk.jsonl"), "w") as suite:
-    for i in range(count):
-        suite.write(json.dumps({"id": f"case-{i:06d}", "prompt": f"Question {i}: how long is the return window?",
-                                "expected_contains": ["30 days"], "tags": [f"t{i % 7}"]}) + "\n")
+if yaml:
+    with open(os.path.join(folder, "suites", "bulk.yaml"), "w") as suite:
+        suite.write("suite: bulk\nkind: golden\ncases:\n")
+        for i in range(count):
+            suite.write(f"  - id: case-{i:06d}\n    prompt: 'Question {i}: how long is the return window?'\n"
+                        f"    expected_contains: ['30 days']\n    tags: [t{i % 7}]\n")
+else:
+    with open(os.path.join(folder, "suites", "bulk.jsonl"), "w") as suite:
+        for i in range(count):
+            suite.write(json.dumps({"id": f"case-{i:06d}", "prompt": f"Question {i}: how long is the return window?",
+                                    "expected_contains": ["30 days"], "tags": [f"t{i % 7}"]}) + "\n")
 with open(os.path.join(folder, "recording.jsonl"), "w") as recording:
     for i in range(count):
         text = "You have 30 days from delivery." if i % 50 else "You have 14 days."

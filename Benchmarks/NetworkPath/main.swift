@@ -43,7 +43,16 @@ struct Options {
 let options = Options(CommandLine.arguments)
 let answer = #"{"model": "bench-model", "choices": [{"message": {"content": "ok"}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 20, "completion_tokens": 2}}"#
 let latency = options.latencyMs / 1000
-let server = try LoopbackServer { _ in .json(answer, delay: latency) }
+/// When the last request arrived: its answer left `latency` later, and what the binary did after
+/// that (the rest of the run, the reports, closing) is its tail.
+let lastArrival = Mutex<ContinuousClock.Instant?>(nil)
+let firstArrival = Mutex<ContinuousClock.Instant?>(nil)
+let server = try LoopbackServer { _ in
+    let now = ContinuousClock.now
+    lastArrival.withLock { $0 = now }
+    firstArrival.withLock { $0 = $0 ?? now }
+    return .json(answer, delay: latency)
+}
 
 let folder = try TemporaryDirectory("benchmark")
 try folder.write("evalgate.yaml", """
@@ -86,6 +95,14 @@ let seconds = Double(wall.components.seconds) + Double(wall.components.attosecon
 let ideal = Double(options.cases) * latency / Double(options.concurrency)
 print("cases \(options.cases), concurrency \(options.concurrency), server latency \(Int(options.latencyMs)) ms")
 print(String(format: "wall %.3f s, ideal %.3f s, ratio %.3f", seconds, ideal, seconds / ideal))
+if let first = firstArrival.withLock({ $0 }), let last = lastArrival.withLock({ $0 }), let end = ended.withLock({ $0 }) {
+    let lastRequest = started.duration(to: last)
+    let tail = (last + .milliseconds(Int64(options.latencyMs))).duration(to: end)
+    func value(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
+    print(String(
+        format: "first request at %.3f s, last at %.3f s; after its answer, %.3f s to exit (the rest of the run, reports, closing)",
+        value(started.duration(to: first)), value(lastRequest), value(tail)))
+}
 let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 print(String(format: "evalgate CPU %.3f s (%.0f µs a case), peak RSS %.1f MB; server saw %d requests, at most %d at once", cpu, cpu / Double(options.cases) * 1e6, Double(usage.ru_maxrss) / 1024, statistics.requests, statistics.maximumInFlight))
 if process.terminationStatus != 0 {

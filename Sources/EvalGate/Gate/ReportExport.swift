@@ -129,21 +129,30 @@ struct ReportExport {
             }
             samples.removeAll(keepingCapacity: true)
         }
-        while true {
-            let page = try await store.results(runID: content.run.id, after: cursor, status: only, limit: 2000)
-            guard let last = page.last else { break }
-            for result in page {
-                if let first = samples.first, first.suite != result.suite || first.caseID != result.caseID {
-                    try await emit()
-                }
-                samples.append(result)
+        // Pipelined: while the writers take one page, the store thread reads and decodes the next
+        // (at most one page is being written; the writers take the pages in order).
+        try await withThrowingTaskGroup(of: Void.self) { writing in
+            func hand(_ cases: [ReportCase]) async throws {
+                try await writing.next()
+                writing.addTask { try await writers.write(cases) }
             }
-            cursor = RunStore.ResultCursor(suite: last.suite, caseID: last.caseID, sample: last.sample)
-            try await writers.write(pageCases)
-            pageCases.removeAll(keepingCapacity: true)
+            while true {
+                let page = try await store.results(runID: content.run.id, after: cursor, status: only, limit: 2000)
+                guard let last = page.last else { break }
+                for result in page {
+                    if let first = samples.first, first.suite != result.suite || first.caseID != result.caseID {
+                        try await emit()
+                    }
+                    samples.append(result)
+                }
+                cursor = RunStore.ResultCursor(suite: last.suite, caseID: last.caseID, sample: last.sample)
+                try await hand(pageCases)
+                pageCases.removeAll(keepingCapacity: true)
+            }
+            try await emit()
+            try await hand(pageCases)
+            try await writing.waitForAll()
         }
-        try await emit()
-        try await writers.write(pageCases)
         return outputs
     }
 
