@@ -39,7 +39,7 @@ struct Gate: AsyncParsableCommand {
     func run() async throws {
         var extra: [ConfigOverrides.Value] = []
         if let baseline { extra.append(.init(path: ["baseline", "name"], text: baseline, origin: "--baseline")) }
-        let loaded = try project.load(extra: extra)
+        let loaded = try await project.load(extra: extra)
         var job = GateRun(
             project: loaded, compare: true, requireBaseline: requireBaseline, recordPath: record, control: Terminal.control,
             progress: Terminal.progressPrinter(outputOptions), resume: resume.map { $0 == ResumeArgument.latest ? .latest : .run($0) })

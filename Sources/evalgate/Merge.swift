@@ -17,7 +17,7 @@ struct Merge: AsyncParsableCommand {
     var shards: [String]
 
     func run() async throws {
-        let loaded = try project.load()
+        let loaded = try await project.load()
         do {
             let report = try await GateRun(project: loaded, compare: true, control: Terminal.control).merge(shards: shards)
             Terminal.output(Terminal.paintVerdict(report.summary, outcome: report.verdict.outcome))

@@ -79,13 +79,13 @@ struct ProjectOptions: ParsableArguments {
     var filter: PlanFilter { PlanFilter(suites: suite, tags: tag, cases: cases, shard: shard.flatMap(parsedShard)) }
 
     /// Loads the project, printing warnings; on invalid input prints every error and exits 2.
-    func load(extra: [ConfigOverrides.Value] = []) throws -> Project {
+    func load(extra: [ConfigOverrides.Value] = []) async throws -> Project {
         var overrides = self.overrides
         overrides.values += extra
         // Printed first: a misspelt override may be why loading fails.
         Terminal.warn(Project.environmentWarnings(ProcessInfo.processInfo.environment))
         do {
-            return try Project.load(Project.Options(configPath: config, overrides: overrides, filter: filter))
+            return try await Project.load(Project.Options(configPath: config, overrides: overrides, filter: filter))
         } catch {
             throw ExitCode(Terminal.report(error))
         }

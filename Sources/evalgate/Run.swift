@@ -28,7 +28,7 @@ struct Run: AsyncParsableCommand {
     var noCache = false
 
     func run() async throws {
-        let loaded = try project.load()
+        let loaded = try await project.load()
         var job = GateRun(
             project: loaded, compare: false, recordPath: record, control: Terminal.control, progress: Terminal.progressPrinter(outputOptions),
             resume: resume.map { $0 == ResumeArgument.latest ? .latest : .run($0) })

@@ -14,7 +14,7 @@ struct Validate: AsyncParsableCommand {
     @OptionGroup var project: ProjectOptions
 
     func run() async throws {
-        let loaded = try project.load()
+        let loaded = try await project.load()
         let config = loaded.config
         let goldens = loaded.suites.filter { $0.kind == .golden }
         let adversarials = loaded.suites.filter { $0.kind == .adversarial }

@@ -35,7 +35,7 @@ public enum Compare {
             sideOptions.configPath = reference
             let project: Project
             do {
-                project = try Project.load(sideOptions)
+                project = try await Project.load(sideOptions)
             } catch {
                 throw .invalidInput(error)
             }
