@@ -97,9 +97,9 @@ public final class HTMLReportWriter {
         json.beginObject()
         json.key("$"); json.number(reportCase.costUSD)
         json.key("b")
-        if let baseline = reportCase.baseline.first {
+        if !reportCase.baseline.isEmpty {
             json.beginObject()
-            json.key("o"); json.string(excerpt(baseline.response?.text ?? baseline.error))
+            json.key("o"); json.string(excerpt(reportCase.baseline[0].response?.text ?? reportCase.baseline[0].error))
             json.key("st"); json.string(ReportCase.status(of: reportCase.baseline).rawValue)
             json.endObject()
         } else {
@@ -109,7 +109,7 @@ public final class HTMLReportWriter {
         json.key("ch"); json.string(reportCase.change.rawValue)
         json.key("k"); json.string(reportCase.kind.rawValue)
         json.key("l"); json.number((reportCase.latencyMs * 10).rounded() / 10)
-        json.key("q"); json.string(reportCase.samples.first?.requestJSON)
+        json.key("q"); json.string(reportCase.requestJSON)
         json.key("r"); json.string(reportCase.reason)
         json.key("s"); json.string(reportCase.key.suite)
         json.key("sc"); json.number(reportCase.score)
@@ -118,39 +118,42 @@ public final class HTMLReportWriter {
             for tag in reportCase.tags { json.string(tag) }
         }
         json.array("x") { json in
-            for result in reportCase.samples {
-                let response = result.response
-                json.beginObject()
-                json.key("ca"); json.bool(result.cached)
-                json.array("ck") { json in
-                    for check in result.checks {
-                        json.beginArray()
-                        json.bool(check.passed)
-                        json.string(check.check)
-                        json.string(check.reason)
-                        json.endArray()
-                    }
-                }
-                json.key("e"); json.string(result.error)
-                json.key("id"); json.string(result.requestID)
-                json.key("l"); json.number((result.latencyMs * 10).rounded() / 10)
-                json.key("m"); json.string(response?.servedModel)
-                json.key("n"); json.number(result.sample)
-                json.key("o"); json.string(excerpt(response?.text))
-                json.key("st"); json.string(result.status.rawValue)
-                json.key("tc")
-                if let response { JSONReport.writeToolCalls(response.toolCalls, into: &json) } else { json.null() }
-                json.key("u")
-                if let usage = response?.usage {
-                    json.beginArray()
-                    json.number(usage.inputTokens)
-                    json.number(usage.outputTokens)
-                    json.endArray()
-                } else {
-                    json.null()
-                }
-                json.endObject()
+            for index in reportCase.samples.indices { writeSample(reportCase.samples[index], into: &json) }
+        }
+        json.endObject()
+    }
+
+    /// One sample of a case, taken in place (a `for` loop over the samples would copy each).
+    private static func writeSample(_ result: CaseResult, into json: inout JSONWriter) {
+        let response = result.response
+        json.beginObject()
+        json.key("ca"); json.bool(result.cached)
+        json.array("ck") { json in
+            for check in result.checks {
+                json.beginArray()
+                json.bool(check.passed)
+                json.string(check.check)
+                json.string(check.reason)
+                json.endArray()
             }
+        }
+        json.key("e"); json.string(result.error)
+        json.key("id"); json.string(result.requestID)
+        json.key("l"); json.number((result.latencyMs * 10).rounded() / 10)
+        json.key("m"); json.string(response?.servedModel)
+        json.key("n"); json.number(result.sample)
+        json.key("o"); json.string(excerpt(response?.text))
+        json.key("st"); json.string(result.status.rawValue)
+        json.key("tc")
+        if let response { JSONReport.writeToolCalls(response.toolCalls, into: &json) } else { json.null() }
+        json.key("u")
+        if let usage = response?.usage {
+            json.beginArray()
+            json.number(usage.inputTokens)
+            json.number(usage.outputTokens)
+            json.endArray()
+        } else {
+            json.null()
         }
         json.endObject()
     }

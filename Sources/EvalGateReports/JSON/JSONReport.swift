@@ -155,7 +155,6 @@ enum JSONReport {
 
     /// One case, keys in sorted order (the text `canonicalText` would give, without building it).
     static func write(_ reportCase: ReportCase, into json: inout JSONWriter) {
-        let first = reportCase.samples.first
         json.beginObject()
         json.key("baseline")
         if reportCase.baseline.isEmpty {
@@ -163,25 +162,18 @@ enum JSONReport {
         } else {
             json.beginObject()
             json.array("samples") { json in
-                for result in reportCase.baseline {
-                    json.beginObject()
-                    json.key("error"); json.string(result.error)
-                    json.key("output"); json.string(result.response?.text)
-                    json.key("sample"); json.number(result.sample)
-                    json.key("status"); json.string(result.status.rawValue)
-                    json.endObject()
-                }
+                for index in reportCase.baseline.indices { writeBaseline(reportCase.baseline[index], into: &json) }
             }
             json.key("status"); json.string(ReportCase.status(of: reportCase.baseline).rawValue)
             json.endObject()
         }
         json.key("change"); json.string(reportCase.change.rawValue)
-        json.key("fingerprint"); json.string(first?.caseFingerprint)
+        json.key("fingerprint"); json.string(reportCase.samples.isEmpty ? nil : reportCase.samples[0].caseFingerprint)
         json.key("id"); json.string(reportCase.key.caseID)
         json.key("kind"); json.string(reportCase.kind.rawValue)
-        json.key("request"); json.json(first?.requestJSON.flatMap { try? JSONSource.value($0) } ?? .null)
+        json.key("request"); json.json(reportCase.requestJSON.flatMap { try? JSONSource.value($0) } ?? .null)
         json.array("samples") { json in
-            for result in reportCase.samples { write(result, into: &json) }
+            for index in reportCase.samples.indices { write(reportCase.samples[index], into: &json) }
         }
         json.key("score"); json.number(reportCase.score)
         json.key("status"); json.string(reportCase.status.rawValue)
@@ -189,7 +181,16 @@ enum JSONReport {
         json.array("tags") { json in
             for tag in reportCase.tags { json.string(tag) }
         }
-        json.key("weight"); json.number(first?.caseWeight ?? 1)
+        json.key("weight"); json.number(reportCase.samples.isEmpty ? 1 : reportCase.samples[0].caseWeight)
+        json.endObject()
+    }
+
+    static func writeBaseline(_ result: CaseResult, into json: inout JSONWriter) {
+        json.beginObject()
+        json.key("error"); json.string(result.error)
+        json.key("output"); json.string(result.response?.text)
+        json.key("sample"); json.number(result.sample)
+        json.key("status"); json.string(result.status.rawValue)
         json.endObject()
     }
 

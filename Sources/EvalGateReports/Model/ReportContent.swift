@@ -157,31 +157,56 @@ public struct ReportCase: Sendable {
     /// The baseline's status of the case, when it has the case.
     public var baselineStatus: ResultStatus? { baseline.isEmpty ? nil : Self.status(of: baseline) }
 
+    // These read each sample's fields in place (`samples[index].field`): iterating an array of
+    // `CaseResult`s copies every one, retaining its twenty-odd strings and arrays, and that was
+    // the biggest cost of writing a 100,000-case report.
+
     static func status(of samples: [CaseResult]) -> ResultStatus {
-        if samples.allSatisfy({ $0.status == .error }) { return .error }
-        return samples.contains { $0.status == .fail } ? .fail : .pass
+        var allErrors = true
+        var anyFailure = false
+        for index in samples.indices {
+            let status = samples[index].status
+            if status != .error { allErrors = false }
+            if status == .fail { anyFailure = true }
+        }
+        if allErrors { return .error }
+        return anyFailure ? .fail : .pass
     }
 
     /// The first failing sample's first reason, or the first error.
     public var reason: String? {
-        samples.first { $0.status == .fail }?.firstReason ?? samples.first { $0.status == .error }?.error
+        if let index = samples.indices.first(where: { samples[$0].status == .fail }) { return samples[index].firstReason }
+        if let index = samples.indices.first(where: { samples[$0].status == .error }) { return samples[index].error }
+        return nil
     }
 
     /// The mean score over the samples.
-    public var score: Double { samples.isEmpty ? 0 : samples.reduce(0) { $0 + $1.score } / Double(samples.count) }
+    public var score: Double {
+        guard !samples.isEmpty else { return 0 }
+        var total = 0.0
+        for index in samples.indices { total += samples[index].score }
+        return total / Double(samples.count)
+    }
 
     /// The summed latency of the samples, in milliseconds.
-    public var latencyMs: Double { samples.reduce(0) { $0 + $1.latencyMs } }
+    public var latencyMs: Double {
+        var total = 0.0
+        for index in samples.indices { total += samples[index].latencyMs }
+        return total
+    }
 
     /// The summed cost, or nil when any response's cost is unknown.
     public var costUSD: Double? {
         var total = 0.0
-        for sample in samples where sample.status != .error {
-            guard let cost = sample.costUSD else { return nil }
+        for index in samples.indices where samples[index].status != .error {
+            guard let cost = samples[index].costUSD else { return nil }
             total += cost
         }
         return total
     }
+
+    /// The first sample's stored request (the same for every sample).
+    public var requestJSON: String? { samples.isEmpty ? nil : samples[0].requestJSON }
 }
 
 /// A regressed case's outputs now and in the baseline, for the Markdown summary.
