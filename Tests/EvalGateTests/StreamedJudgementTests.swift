@@ -1,5 +1,6 @@
 @testable import EvalGate
 import EvalGateCore
+import EvalGateReports
 import EvalGateStore
 import Foundation
 import TestSupport
@@ -41,9 +42,14 @@ import Testing
         let whole = BaselineComparison(
             current: try await store.caseSummaries(runID: "current"), baseline: try await store.caseSummaries(runID: "baseline"),
             baselineName: "main", baselineRunID: "baseline", countRemoved: true)
+        var tally = SummaryTally()
         let paged = try await BaselineComparison.reading(
             current: store.caseSummaryStream(runID: "current", pageRows: 2), baseline: store.caseSummaryStream(runID: "baseline", pageRows: 5),
-            baselineName: "main", baselineRunID: "baseline", countRemoved: true, alpha: 0.05)
+            baselineName: "main", baselineRunID: "baseline", countRemoved: true, alpha: 0.05, tally: &tally)
+        // Every case of the current run went through the tally once, on the way.
+        #expect(tally.scores.usefulness.cases == 12)
+        #expect(tally.suiteCounts.suites["s"]?.1.tests == 12)
+        #expect(tally.suiteCounts.suites["s"]?.1.failures == 1)
         #expect(paged.regressions.map(\.key.caseID) == ["c03"])
         #expect(paged.fixes.map(\.key.caseID) == ["c04"])
         #expect(paged.changed.map(\.caseID) == ["c05"])

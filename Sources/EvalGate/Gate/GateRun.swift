@@ -223,7 +223,8 @@ public struct GateRun: Sendable {
 /// Finds the named baseline in the baseline file and compares a run's cases with it.
 enum BaselineLookup {
     static func compare(
-        _ current: CaseSummaryStream, with settings: BaselineSettings, countRemoved: Bool, alpha: Double, display: (URL) -> String
+        _ current: CaseSummaryStream, with settings: BaselineSettings, countRemoved: Bool, alpha: Double, display: (URL) -> String,
+        tally: inout SummaryTally
     ) async throws(EvalGateError) -> (BaselineComparison, Figures, RunRecord, Set<String>)? {
         let path = settings.file.url.path
         guard FileManager.default.fileExists(atPath: path) else { return nil }
@@ -238,7 +239,7 @@ enum BaselineLookup {
             if let run = try await baselineStore.baselineRun(name: settings.name) {
                 let comparison = try await BaselineComparison.reading(
                     current: current, baseline: baselineStore.caseSummaryStream(runID: run.id), baselineName: settings.name, baselineRunID: run.id,
-                    countRemoved: countRemoved, alpha: alpha)
+                    countRemoved: countRemoved, alpha: alpha, tally: &tally)
                 found = (comparison, try await baselineStore.figures(runID: run.id).overall, run, try await baselineStore.servedModels(runID: run.id))
             } else {
                 found = nil
@@ -256,7 +257,7 @@ enum BaselineLookup {
 
     /// Compares with another run of the same store (`evalgate report RUN --against OTHER-RUN`).
     static func compare(
-        _ current: CaseSummaryStream, withRun runID: String, in store: RunStore, countRemoved: Bool, alpha: Double
+        _ current: CaseSummaryStream, withRun runID: String, in store: RunStore, countRemoved: Bool, alpha: Double, tally: inout SummaryTally
     ) async throws(EvalGateError) -> (BaselineComparison, Figures, RunRecord, Set<String>)? {
         do {
             guard let run = try await store.run(id: runID) else {
@@ -264,7 +265,7 @@ enum BaselineLookup {
             }
             let comparison = try await BaselineComparison.reading(
                 current: current, baseline: store.caseSummaryStream(runID: run.id), baselineName: "run \(run.id)", baselineRunID: run.id,
-                countRemoved: countRemoved, alpha: alpha)
+                countRemoved: countRemoved, alpha: alpha, tally: &tally)
             return (comparison, try await store.figures(runID: run.id).overall, run, try await store.servedModels(runID: run.id))
         } catch let error as EvalGateError {
             throw error
@@ -275,23 +276,30 @@ enum BaselineLookup {
 }
 
 extension BaselineComparison {
-    /// Compares two stored runs, reading each a page at a time as the merge goes.
+    /// Compares two stored runs, reading each a page at a time as the merge goes; every summary of
+    /// the current run is added to `tally` on the way.
     static func reading(
-        current: CaseSummaryStream, baseline: CaseSummaryStream, baselineName: String, baselineRunID: String, countRemoved: Bool, alpha: Double
+        current: CaseSummaryStream, baseline: CaseSummaryStream, baselineName: String, baselineRunID: String, countRemoved: Bool, alpha: Double,
+        tally: inout SummaryTally
     ) async throws -> BaselineComparison {
         var comparison = BaselineComparison(baselineName: baselineName, baselineRunID: baselineRunID)
         comparison.alpha = alpha
         comparison.countRemoved = countRemoved
         var currentIterator = current.makeAsyncIterator()
         var baselineIterator = baseline.makeAsyncIterator()
-        var now = try await currentIterator.next()
+        func nextCurrent() async throws -> CaseSummary? {
+            let summary = try await currentIterator.next()
+            if let summary { tally.add(summary) }
+            return summary
+        }
+        var now = try await nextCurrent()
         var then = try await baselineIterator.next()
         while now != nil || then != nil {
             switch comparison.step(current: now, baseline: then) {
-            case .current: now = try await currentIterator.next()
+            case .current: now = try await nextCurrent()
             case .baseline: then = try await baselineIterator.next()
             case .both:
-                now = try await currentIterator.next()
+                now = try await nextCurrent()
                 then = try await baselineIterator.next()
             }
         }

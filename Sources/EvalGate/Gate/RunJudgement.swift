@@ -50,24 +50,10 @@ struct RunJudgement: Sendable {
 
     /// Compares with the baseline, writes the reports and builds the summary.
     func judge(runID: String, status: RunStatus, store: RunStore) async throws(EvalGateError) -> RunReport {
-        // One pass over the run's case summaries, a page at a time: the scores, the flaky cases and
-        // JUnit's per-suite counts. The comparison reads them again beside the baseline's.
-        var scores = ScoreBoard()
-        var flaky: [CaseSummary] = []
-        var suiteCounts = SuiteCounts()
-        let figures: (overall: Figures, suites: [(name: String, figures: Figures)])
-        let record: RunRecord?
-        do {
-            for try await summary in store.caseSummaryStream(runID: runID) {
-                scores.add(summary)
-                suiteCounts.add(summary)
-                if summary.isFlaky { flaky.append(summary) }
-            }
-            figures = try await store.figures(runID: runID)
-            record = try await store.run(id: runID)
-        } catch {
-            throw .storage("cannot read the results of run \(runID): \(error)")
-        }
+        // The run's case summaries are read once, a page at a time: beside the baseline's when
+        // there is one to compare with, on their own otherwise. Each adds to the scores, the flaky
+        // cases and JUnit's per-suite counts.
+        var tally = SummaryTally()
         let fingerprint = recorded?.configFingerprint ?? config.fingerprint
         let model = recorded?.model ?? config.provider.model
         let settings = recorded.map { (try? JSONSource.value($0.configJSON)) ?? .null } ?? config.storedJSON
@@ -83,11 +69,26 @@ struct RunJudgement: Sendable {
         } else if let againstRunID {
             baselineName = "run \(againstRunID)"
             found = try await BaselineLookup.compare(
-                store.caseSummaryStream(runID: runID), withRun: againstRunID, in: store, countRemoved: countRemoved, alpha: config.gate.alpha)
+                store.caseSummaryStream(runID: runID), withRun: againstRunID, in: store, countRemoved: countRemoved, alpha: config.gate.alpha,
+                tally: &tally)
         } else {
             found = try await BaselineLookup.compare(
-                store.caseSummaryStream(runID: runID), with: config.baseline, countRemoved: countRemoved, alpha: config.gate.alpha, display: display)
+                store.caseSummaryStream(runID: runID), with: config.baseline, countRemoved: countRemoved, alpha: config.gate.alpha, display: display,
+                tally: &tally)
         }
+        let figures: (overall: Figures, suites: [(name: String, figures: Figures)])
+        let record: RunRecord?
+        do {
+            if found == nil {
+                for try await summary in store.caseSummaryStream(runID: runID) { tally.add(summary) }
+            }
+            figures = try await store.figures(runID: runID)
+            record = try await store.run(id: runID)
+        } catch {
+            throw .storage("cannot read the results of run \(runID): \(error)")
+        }
+        let scores = tally.scores
+        let suiteCounts = tally.suiteCounts
         if let found {
             comparison = found.0
             baselineFigures = found.1
@@ -161,7 +162,7 @@ struct RunJudgement: Sendable {
             run: run, judged: compare, configFingerprint: fingerprint, provider: recorded?.provider ?? config.provider.type.rawValue, model: model,
             config: settings, scores: scores, figures: figures.overall,
             suiteFigures: figures.suites.map { ReportContent.SuiteFigures(name: $0.name, figures: $0.figures) }, baselineName: baselineName,
-            comparison: comparison, baselineFigures: baselineFigures, verdict: verdict, configDiff: configDiff, flaky: flaky,
+            comparison: comparison, baselineFigures: baselineFigures, verdict: verdict, configDiff: configDiff, flaky: tally.flaky,
             generatedAt: Date())
         let reportFiles = try await writeReports(content, suiteCounts: suiteCounts, store: store)
 
@@ -242,5 +243,18 @@ struct CaseTags: Sendable {
         guard low < order.count else { return [] }
         let found = cases[Int(order[low])]
         return found.suite == key.suite && found.id == key.caseID ? found.tags : []
+    }
+}
+
+/// What the judgement adds up from the run's case summaries as they stream past.
+struct SummaryTally {
+    var scores = ScoreBoard()
+    var flaky: [CaseSummary] = []
+    var suiteCounts = SuiteCounts()
+
+    mutating func add(_ summary: CaseSummary) {
+        scores.add(summary)
+        suiteCounts.add(summary)
+        if summary.isFlaky { flaky.append(summary) }
     }
 }
