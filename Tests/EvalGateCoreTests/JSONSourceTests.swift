@@ -1,4 +1,4 @@
-import EvalGateCore
+@testable import EvalGateCore
 import Testing
 
 @Suite struct JSONSourceTests {
@@ -59,5 +59,21 @@ import Testing
         #expect(seen.map(\.1) == [1, 4])
         #expect(seen.map(\.0) == [["a": 1], [true, .null]])
         #expect(log.diagnostics.map(\.location.line) == [5], "the bad line is reported at its own number")
+    }
+
+    @Test func linesAreCutIntoWholeRunsThatCoverTheText() throws {
+        for text in ["", "a", "a\n", "a\nb", "a\nbb\nccc\n\ndddd\ne", String(repeating: "0123456789\n", count: 1_000)] {
+            for count in 1...5 {
+                let chunks = JSONSource.lineChunks(text, count: count)
+                let bytes = Array(text.utf8)
+                #expect(chunks.first?.bytes.lowerBound == 0 && chunks.last?.bytes.upperBound == bytes.count, "\(text.prefix(20)) in \(count)")
+                #expect(chunks.count <= count)
+                for (previous, next) in zip(chunks, chunks.dropFirst()) {
+                    #expect(previous.bytes.upperBound == next.bytes.lowerBound)
+                    #expect(bytes[next.bytes.lowerBound - 1] == 0x0A, "each part starts a line")
+                    #expect(next.firstLine == 1 + bytes[..<next.bytes.lowerBound].filter { $0 == 0x0A }.count)
+                }
+            }
+        }
     }
 }

@@ -107,6 +107,24 @@ private func messages(_ result: Result<[Suite], ValidationError>) -> [String] {
         #expect(errors == ["suites/a.yaml:5:5: duplicate case id 'one' in suite 'a' (first at line 3)"])
     }
 
+    @Test func aLargeJSONLSuiteParsedInPartsKeepsItsOrderAndItsLineNumbers() throws {
+        // 6,000 lines are parsed in parts side by side: cases must come out in file order, and
+        // errors (in either part, and a duplicate across them) at their own lines.
+        var lines = (1...6_000).map { #"{"id": "c\#($0)", "prompt": "question \#($0)"}"# }
+        lines[1] = ""                                  // line 2: blank, skipped
+        lines[2_999] = #"{"id": "broken", "prompt": }"#  // line 3000: near the middle
+        lines[5_499] = #"{"id": "c10", "prompt": "again"}"#  // line 5500: a duplicate of line 10
+        let good = try load(["suites/big.jsonl": lines.enumerated().filter { ![1, 2_999, 5_499].contains($0.offset) }.map(\.element).joined(separator: "\n")])
+        guard case .success(let suites) = good else { Issue.record("\(messages(good))"); return }
+        #expect(suites[0].cases.count == 5_997)
+        #expect(suites[0].cases.map(\.id) == lines.enumerated().filter { ![1, 2_999, 5_499].contains($0.offset) }.map { "c\($0.offset + 1)" })
+        #expect(suites[0].cases.map(\.location.line) == Array(1...5_997))
+        let errors = messages(try load(["suites/big.jsonl": lines.joined(separator: "\n")]))
+        #expect(errors.count == 2)
+        #expect(errors.first?.hasPrefix("suites/big.jsonl:3000:") == true, "\(errors)")
+        #expect(errors.last == "suites/big.jsonl:5500:1: duplicate case id 'c10' in suite 'big' (first at line 10)")
+    }
+
     @Test func aCaseWithoutPromptOrMessagesIsAnError() throws {
         let errors = messages(try load(["suites/a.yaml": "suite: a\ncases:\n  - id: one\n    expected_contains: [x]\n"]))
         #expect(errors == ["suites/a.yaml:3:5: case 'one' needs 'prompt' or 'messages'"])

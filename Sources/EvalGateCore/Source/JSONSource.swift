@@ -38,13 +38,52 @@ public struct JSONSource {
         forEachLine(text, file: file, PlainBuilder.self, log: &log, body)
     }
 
+    /// Located JSON Lines of one part of `text` (`part`, from `lineChunks`): for loading the
+    /// parts of a large file side by side.
+    static func forEachLine(
+        _ text: String, part: LineChunk, file: String, log: inout DiagnosticLog, _ body: (SourceNode, Int, inout DiagnosticLog) -> Void
+    ) {
+        forEachLine(text, file: file, LocatedBuilder.self, part: part, log: &log, body)
+    }
+
+    /// A run of whole lines of a text: its bytes and the number of its first line.
+    struct LineChunk: Sendable {
+        var bytes: Range<Int>
+        var firstLine: Int
+    }
+
+    /// `text` cut into at most `count` runs of whole lines of about equal size, in order.
+    static func lineChunks(_ text: String, count: Int) -> [LineChunk] {
+        var text = text
+        return text.withUTF8 { all in
+            var chunks: [LineChunk] = []
+            var start = 0
+            var line = 1
+            for index in 1...max(1, count) {
+                if start > all.count { break }
+                var end = index == count ? all.count : max(start, all.count * index / count)
+                // Move the cut to just after the next newline.
+                while end < all.count && all[end] != 0x0A { end += 1 }
+                if end < all.count { end += 1 }
+                if index == count { end = all.count }
+                chunks.append(LineChunk(bytes: start..<end, firstLine: line))
+                for byte in all[start..<end] where byte == 0x0A { line += 1 }
+                start = end
+                if start == all.count { break }
+            }
+            return chunks
+        }
+    }
+
     private static func forEachLine<Builder: JSONBuilder>(
-        _ text: String, file: String, _ builder: Builder.Type, log: inout DiagnosticLog, _ body: (Builder.Node, Int, inout DiagnosticLog) -> Void
+        _ text: String, file: String, _ builder: Builder.Type, part: LineChunk? = nil, log: inout DiagnosticLog,
+        _ body: (Builder.Node, Int, inout DiagnosticLog) -> Void
     ) {
         var text = text
-        text.withUTF8 { all in
+        text.withUTF8 { whole in
+            let all = part.map { UnsafeBufferPointer(rebasing: whole[$0.bytes]) } ?? whole
             var start = 0
-            var lineNumber = 0
+            var lineNumber = (part?.firstLine ?? 1) - 1
             while start <= all.count {
                 var end = start
                 while end < all.count && all[end] != 0x0A { end += 1 }
