@@ -17,6 +17,6 @@ int evalgate_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int low) {
     return posix_spawn_file_actions_addclosefrom_np(actions, low);
 }
 
-int evalgate_tune_malloc(int arenas, int mmap_threshold) {
-    return mallopt(M_ARENA_MAX, arenas) && mallopt(M_MMAP_THRESHOLD, mmap_threshold);
+int evalgate_set_mmap_threshold(int bytes) {
+    return mallopt(M_MMAP_THRESHOLD, bytes);
 }

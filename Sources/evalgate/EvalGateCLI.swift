@@ -27,14 +27,13 @@ struct EvalGateCLI: AsyncParsableCommand {
 @main
 enum Main {
     static func main() async {
-        // Memory given back as it is freed (measured on a 100,000-case gate: 154-160 MB peak
-        // resident with glibc's defaults, 135 MB with these; no slower):
-        // - two malloc arenas, not up to eight per core, each keeping what was freed in it;
-        // - blocks of 1 MiB and more (a file read whole, a suite's array of cases, a page of
-        //   results) mapped on their own, so freeing one returns it. By default glibc raises that
-        //   threshold to the largest block freed so far, and then serves such blocks from the
-        //   heap, where a freed one stays resident.
-        _ = evalgate_tune_malloc(2, 1 << 20)
+        // Blocks of 1 MiB and more (a file read whole, a suite's array of cases, a page of results)
+        // are mapped on their own, so freeing one gives it back. By default glibc raises that
+        // threshold to the largest block freed so far and then serves such blocks from the heap,
+        // where a freed one stays resident: a 100,000-case gate peaked at 155-166 MB resident,
+        // 135-141 MB with this. (Limiting malloc's arenas as well saved nothing more once this was
+        // set, and cost 10% of CPU in lock contention.)
+        _ = evalgate_set_mmap_threshold(1 << 20)
         Terminal.installInterruptHandler()
         do {
             var command = try EvalGateCLI.parseAsRoot(ResumeArgument.normalize(Array(CommandLine.arguments.dropFirst())))

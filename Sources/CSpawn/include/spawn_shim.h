@@ -12,8 +12,7 @@ int evalgate_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *pat
 /// exec, so evalgate's own files (the SQLite store, a script a test is writing) never leak into it.
 int evalgate_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int low);
 
-/// mallopt(M_ARENA_MAX, arenas) and mallopt(M_MMAP_THRESHOLD, mmap_threshold): at most `arenas`
-/// malloc arenas, and every block of `mmap_threshold` bytes or more mapped on its own, so that
-/// freeing it gives the memory back. Returns 1 when both were set.
-int evalgate_tune_malloc(int arenas, int mmap_threshold);
+/// mallopt(M_MMAP_THRESHOLD, bytes): every block of `bytes` or more is mapped on its own, so that
+/// freeing it gives the memory back. Returns 1 when set.
+int evalgate_set_mmap_threshold(int bytes);
 #endif
