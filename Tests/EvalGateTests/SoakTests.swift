@@ -117,11 +117,20 @@ import Testing
             let check = try await sqlite(folder, "PRAGMA integrity_check")
             #expect(check == "ok", "round \(round): \(check)")
             let stored = Set(try await sqlite(folder, "SELECT case_id || '/' || sample FROM results").split(separator: "\n").map(String.init))
+            let recorded = try await sqlite(folder, "SELECT COUNT(*) FROM runs") == "1"
+            let sentBeforeKill = sent.withLock { $0.count }
             sent.withLock { $0.removeAll() }
             let resumed = try await ProcessRunner.evalgate(["run", "--resume", "--report", "none"], in: folder.url, environment: ["OPENAI_API_KEY": "sk-soak"])
             if killed.status != SIGKILL {
                 // The run ended before the signal: there is nothing to resume.
                 #expect(killed.status == 0)
+                continue
+            }
+            if !recorded {
+                // Killed while the store was being set up, before the run was recorded: nothing
+                // was sent, and there is nothing to resume (which says so and exits 2).
+                #expect(sentBeforeKill == 0, "round \(round): requests went out before the run was recorded")
+                #expect(resumed.status == 2 && resumed.stderr.contains("no interrupted run"), "round \(round): \(resumed.stderr)")
                 continue
             }
             killedMidRun += 1
