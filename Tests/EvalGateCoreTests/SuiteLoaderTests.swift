@@ -125,6 +125,46 @@ private func messages(_ result: Result<[Suite], ValidationError>) -> [String] {
         #expect(errors.last == "suites/big.jsonl:5500:1: duplicate case id 'c10' in suite 'big' (first at line 10)")
     }
 
+    @Test func theFingerprintTextIsTheCanonicalTextOfTheMaterial() throws {
+        // The fingerprint is written member by member for speed; it must be the very bytes of the
+        // material's canonical text, or every stored baseline would stop matching its cases.
+        let result = try load([
+            "suites/a.yaml": """
+            suite: a
+            cases:
+              - id: plain
+                prompt: "Where is my \\"order\\"? ünïcødé \\u0001"
+              - id: everything
+                prompt: "{{vars.b}} then {{vars.a}}"
+                vars: {b: "2", a: "1", Z: "upper"}
+                expected_contains: ["x", "y"]
+                forbidden_contains: ["z"]
+                case_sensitive: true
+                expected_tools:
+                  - {name: lookup, arguments: {id: 7, nested: {b: [1, 2.5, true, null], a: "s"}}}
+                  - other
+                tools_in_order: true
+                forbidden_tools: [drop_table]
+                expect_refusal: true
+                weight: 2.5
+                assert:
+                  - {type: regex, value: 'NW-\\d{5}'}
+                  - {type: json_path, path: order.status, equals: shipped, not: true, weight: 3}
+              - id: conversation
+                messages:
+                  - {role: system, content: "Be brief."}
+                  - {role: user, content: "Hi"}
+                weight: 0
+            """
+        ])
+        guard case .success(let suites) = result else { Issue.record("\(messages(result))"); return }
+        #expect(suites[0].cases.count == 3)
+        for evalCase in suites[0].cases {
+            #expect(evalCase.fingerprintText == Array(evalCase.fingerprintMaterial.canonicalText.utf8), "\(evalCase.id)")
+            #expect(evalCase.fingerprint == SHA256.hex(evalCase.fingerprintMaterial.canonicalText))
+        }
+    }
+
     @Test func aCaseWithoutPromptOrMessagesIsAnError() throws {
         let errors = messages(try load(["suites/a.yaml": "suite: a\ncases:\n  - id: one\n    expected_contains: [x]\n"]))
         #expect(errors == ["suites/a.yaml:3:5: case 'one' needs 'prompt' or 'messages'"])

@@ -7,10 +7,14 @@ extension SourceNode {
     /// appear twice. `what` names the mapping in messages ("suite", "case", "provider").
     public func checkKeys(_ allowed: [String], in what: String, log: inout DiagnosticLog) {
         guard let entries else { return }
-        var seen: Set<String> = []
-        for entry in entries {
+        // A mapping usually has a handful of keys: earlier ones are compared directly, with no set
+        // built for every case of a suite. A large one (a hostile file) gets the set.
+        var seen: Set<String>? = entries.count > 32 ? [] : nil
+        for (index, entry) in entries.enumerated() {
             let key = entry.key.text
-            if !seen.insert(key).inserted {
+            let repeated = seen.map { $0.contains(key) } ?? entries[..<index].contains { $0.key.text == key }
+            seen?.insert(key)
+            if repeated {
                 log.error(entry.key.location, "duplicate key '\(key)' in \(what)")
                 continue
             }

@@ -115,6 +115,71 @@ public struct EvalCase: Sendable {
     }
 }
 
+extension EvalCase {
+    /// `fingerprintMaterial.canonicalText` as UTF-8, written member by member in sorted key order
+    /// (building the dictionaries and sorting their keys was a third of decoding a case). The
+    /// two must stay byte for byte the same: a test holds them to it.
+    public var fingerprintText: [UInt8] {
+        var json = JSONWriter(capacity: 256)
+        json.beginObject()
+        if !assertions.isEmpty {
+            json.key("assert")
+            json.beginArray()
+            for assertion in assertions { json.json(assertion.fingerprintMaterial) }
+            json.endArray()
+        }
+        json.key("case_sensitive"); json.bool(caseSensitive)
+        if expectRefusal { json.key("expect_refusal"); json.bool(true) }
+        json.array("expected_contains") { json in
+            for text in expectedContains { json.string(text) }
+        }
+        if !expectedTools.isEmpty {
+            json.array("expected_tools") { json in
+                for tool in expectedTools {
+                    json.beginObject()
+                    json.key("arguments"); json.json(.object(tool.arguments))
+                    json.key("exact"); json.bool(tool.exact)
+                    json.key("name"); json.string(tool.name)
+                    json.endObject()
+                }
+            }
+        }
+        json.array("forbidden_contains") { json in
+            for text in forbiddenContains { json.string(text) }
+        }
+        if !forbiddenTools.isEmpty {
+            json.array("forbidden_tools") { json in
+                for name in forbiddenTools { json.string(name) }
+            }
+        }
+        json.object("input") { json in
+            switch input {
+            case .prompt(let text):
+                json.key("prompt"); json.string(text)
+            case .messages(let messages):
+                json.array("messages") { json in
+                    for message in messages {
+                        json.beginObject()
+                        json.key("content"); json.string(message.content)
+                        json.key("role"); json.string(message.role)
+                        json.endObject()
+                    }
+                }
+            }
+        }
+        json.key("kind"); json.string(kind.rawValue)
+        if !expectedTools.isEmpty { json.key("tools_in_order"); json.bool(toolsInOrder) }
+        json.object("vars") { json in
+            for name in vars.keys.sorted() {
+                json.key(name); json.string(vars[name] ?? "")
+            }
+        }
+        if weight != 1 { json.key("weight"); json.number(weight) }
+        json.endObject()
+        return json.bytes
+    }
+}
+
 /// A file of cases, all golden or all adversarial.
 public struct Suite: Sendable {
     public var name: String
