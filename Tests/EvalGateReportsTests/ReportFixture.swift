@@ -34,7 +34,7 @@ enum ReportFixture {
             error: status == .error ? "HTTP 503 from https://api.example/v1/chat: <html>upstream down</html>" : nil,
             requestID: "\(run)/\(suite)/\(id)/\(sample)/1", latencyMs: latency, finishedAt: start.addingTimeInterval(2),
             costUSD: status == .error ? nil : 0.000125)
-        result.requestJSON = #"{"messages":[{"role":"user","content":"How long do I have to return \#(id)?"}],"vars":{}}"#
+        result.requestJSON = #"{"messages":[{"content":"How long do I have to return \#(id)?","role":"user"}],"vars":{}}"#  // as the runner stores it: canonical
         return result
     }
 

@@ -1,5 +1,5 @@
 import EvalGateCore
-import EvalGateReports
+@testable import EvalGateReports
 import Foundation
 import TestSupport
 import Testing
@@ -76,6 +76,23 @@ import Testing
         let violations = validator.violations(of: .object(broken))
         #expect(violations.contains("$: missing required 'cases'"))
         #expect(violations.contains { $0.hasPrefix("$.verdict.outcome:") })
+    }
+
+    @Test func aStoredRequestIsCopiedWhenItParsesAndNullWhenItDoesNot() throws {
+        // results.json copies each case's stored request as it is; a store edited by hand (or
+        // damaged) must not make the report invalid JSON.
+        var good = ReportFixture.result("s", "good", status: .pass)
+        good.requestJSON = #"{"messages":[{"content":"Hi <b>","role":"user"}],"vars":{"a":"1"}}"#
+        var bad = ReportFixture.result("s", "bad", status: .pass)
+        bad.requestJSON = #"{"messages":[{"content":"unterminated"#
+        for (result, expected) in [(good, try JSONSource.value(good.requestJSON ?? "")), (bad, JSONValue.null)] {
+            var json = JSONWriter()
+            JSONReport.write(
+                ReportCase(key: CaseKey(suite: "s", caseID: result.caseID), kind: .golden, tags: [], samples: [result], baseline: [], change: .same),
+                into: &json)
+            let written = try JSONSource.value(String(decoding: json.bytes, as: UTF8.self))
+            #expect(written["request"] == expected, "\(result.caseID)")
+        }
     }
 
     @Test func theMarkdownSummaryLeadsWithTheVerdictAndKeepsModelOutputInert() throws {

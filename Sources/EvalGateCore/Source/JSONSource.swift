@@ -137,6 +137,16 @@ public struct JSONSource {
         return try parser.parseDocument(PlainBuilder.self)
     }
 
+    /// Whether `text` is one JSON document (by the same rules as `value`), building nothing: for
+    /// text this program wrote and stored, copied out again only if it still parses.
+    public static func isWellFormed(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            var parser = JSONSource(bytes: bytes, file: "", line: 1)
+            return (try? parser.parseDocument(CheckingBuilder.self)) != nil
+        }
+    }
+
     private let bytes: UnsafeBufferPointer<UInt8>
     private let file: String
     private var position = 0
@@ -456,6 +466,16 @@ enum LocatedBuilder: JSONBuilder {
 }
 
 /// Builds plain values; a key given twice keeps its first value, as `SourceNode.jsonValue` does.
+/// Builds nothing: for checking that a text is JSON without keeping what it says.
+enum CheckingBuilder: JSONBuilder {
+    static var tracksLocations: Bool { false }
+    static func scalar(_ text: String, kind: SourceScalar.Kind, at location: SourceLocation) {}
+    static func add(_ key: String, at location: SourceLocation, _ value: Void, to members: inout Void) {}
+    static func object(_ members: Void, at location: SourceLocation) {}
+    static func array(_ elements: [Void], at location: SourceLocation) {}
+    static func emptyMembers() {}
+}
+
 enum PlainBuilder: JSONBuilder {
     static var tracksLocations: Bool { false }
     static func scalar(_ text: String, kind: SourceScalar.Kind, at location: SourceLocation) -> JSONValue {

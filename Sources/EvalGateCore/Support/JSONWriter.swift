@@ -92,6 +92,13 @@ public struct JSONWriter {
         bytes.append(contentsOf: "null".utf8)
     }
 
+    /// JSON text as it is, for a value already written as JSON (the caller has checked it parses:
+    /// `JSONSource.isWellFormed`).
+    public mutating func raw(_ json: String) {
+        prefix()
+        bytes.append(contentsOf: json.utf8)
+    }
+
     /// A whole `JSONValue`, in its canonical text.
     public mutating func json(_ value: JSONValue) {
         prefix()
