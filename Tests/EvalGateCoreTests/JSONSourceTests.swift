@@ -76,4 +76,24 @@ import Testing
             }
         }
     }
+
+    @Test func storedChecksReadAsTheirPlainValuesSay() throws {
+        // checkResults reads without a JSONValue tree; it must read what the tree would.
+        func viaTree(_ text: String) -> [CheckResult] {
+            (try? JSONSource.value(text))?.arrayValue?.map { value in
+                CheckResult(
+                    check: value["check"]?.stringValue ?? "", passed: value["passed"] == .bool(true),
+                    reason: value["reason"]?.stringValue ?? "", weight: value["weight"]?.numberValue ?? 1)
+            } ?? []
+        }
+        let texts = [
+            "[]", #"[{"check":"expected_contains","passed":true,"reason":"expected 'x' \u2014 found"}]"#,
+            #"[{"check":"regex","passed":false,"reason":"no match \"q\"","weight":2.5},{"check":"b","passed":true,"reason":""}]"#,
+            #"[{"passed":"yes","weight":"2","extra":[1,{"a":null}]}]"#, #"[{"check":"a","check":"b","passed":true,"passed":false}]"#,
+            #"["text", 3, null, [], {}]"#, #"{"check":"not a list"}"#, "not json", #"[{"check":"x"},"#, "",
+        ]
+        for text in texts {
+            #expect((JSONSource.checkResults(text) ?? []) == viaTree(text), "\(text)")
+        }
+    }
 }

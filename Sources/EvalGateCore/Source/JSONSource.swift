@@ -466,6 +466,85 @@ enum LocatedBuilder: JSONBuilder {
 }
 
 /// Builds plain values; a key given twice keeps its first value, as `SourceNode.jsonValue` does.
+extension JSONSource {
+    /// A stored list of check results (`[{"check", "passed", "reason", "weight"?}]`), read
+    /// straight into `CheckResult`s: no dictionary built for each check, as a `JSONValue` tree
+    /// needs (reading checks was most of decoding a stored result). Nil when the text is not JSON.
+    /// A missing field reads as the stored form leaves it out: "" / false / "" / 1.
+    public static func checkResults(_ text: String) -> [CheckResult]? {
+        var text = text
+        return text.withUTF8 { bytes -> [CheckResult]? in
+            var parser = JSONSource(bytes: bytes, file: "", line: 1)
+            guard case .checks(let checks)? = try? parser.parseDocument(CheckListBuilder.self) else { return nil }
+            return checks
+        }
+    }
+}
+
+/// Builds `CheckResult`s from a stored list of them.
+enum CheckListBuilder: JSONBuilder {
+    enum Node {
+        case string(String)
+        case bool(Bool)
+        case number(Double)
+        case check(CheckResult)
+        case checks([CheckResult])
+        case other
+    }
+
+    struct Members {
+        var check = ""
+        var passed = false
+        var reason = ""
+        var weight = 1.0
+        /// Which of the four keys were met (bits 0-3), so that the first of a repeated one counts.
+        var seen: UInt8 = 0
+    }
+
+    static var tracksLocations: Bool { false }
+
+    static func scalar(_ text: String, kind: SourceScalar.Kind, at location: SourceLocation) -> Node {
+        switch kind {
+        case .string: .string(text)
+        case .bool: .bool(text == "true")
+        case .number: Double(text).map(Node.number) ?? .other
+        case .null: .other
+        }
+    }
+
+    static func add(_ key: String, at location: SourceLocation, _ value: Node, to members: inout Members) {
+        // The first of a repeated key counts, as for a plain value.
+        let bit: UInt8
+        switch key {
+        case "check": bit = 1
+        case "passed": bit = 2
+        case "reason": bit = 4
+        case "weight": bit = 8
+        default: return
+        }
+        guard members.seen & bit == 0 else { return }
+        members.seen |= bit
+        switch (key, value) {
+        case ("check", .string(let text)): members.check = text
+        case ("passed", .bool(let flag)): members.passed = flag
+        case ("reason", .string(let text)): members.reason = text
+        case ("weight", .number(let number)): members.weight = number
+        default: break
+        }
+    }
+
+    static func object(_ members: Members, at location: SourceLocation) -> Node {
+        .check(CheckResult(check: members.check, passed: members.passed, reason: members.reason, weight: members.weight))
+    }
+
+    static func array(_ elements: [Node], at location: SourceLocation) -> Node {
+        // Anything but an object reads as an empty check, as a plain value's missing fields do.
+        .checks(elements.map { if case .check(let check) = $0 { check } else { CheckResult(check: "", passed: false, reason: "") } })
+    }
+
+    static func emptyMembers() -> Members { Members() }
+}
+
 /// Builds nothing: for checking that a text is JSON without keeping what it says.
 enum CheckingBuilder: JSONBuilder {
     static var tracksLocations: Bool { false }

@@ -135,11 +135,7 @@ enum ResultCoding {
 
     /// Reads a row selected with `selectColumns`.
     static func decode(_ row: Statement) -> CaseResult {
-        let checks = (try? JSONSource.value(row.string(7) ?? "[]"))?.arrayValue?.map { value in
-            CheckResult(
-                check: value["check"]?.stringValue ?? "", passed: value["passed"] == .bool(true),
-                reason: value["reason"]?.stringValue ?? "", weight: value["weight"]?.numberValue ?? 1)
-        } ?? []
+        let checks = JSONSource.checkResults(row.string(7) ?? "[]") ?? []
         var response: ModelResponse?
         if let text = row.string(8) {
             let calls = (try? JSONSource.value(row.string(9) ?? "[]"))?.arrayValue?.map { value in
