@@ -121,3 +121,17 @@ public struct JSONWriter {
         endArray()
     }
 }
+
+extension JSONWriter {
+    /// Tool calls as `[{"arguments", "name"}]`, keys sorted: how the store and the reports write them.
+    public mutating func toolCalls(_ calls: [ToolCall]) {
+        beginArray()
+        for call in calls {
+            beginObject()
+            key("arguments"); json(call.arguments)
+            key("name"); string(call.name)
+            endObject()
+        }
+        endArray()
+    }
+}

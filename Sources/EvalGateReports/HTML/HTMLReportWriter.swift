@@ -145,7 +145,7 @@ public final class HTMLReportWriter {
         json.key("o"); json.string(excerpt(response?.text))
         json.key("st"); json.string(result.status.rawValue)
         json.key("tc")
-        if let response { JSONReport.writeToolCalls(response.toolCalls, into: &json) } else { json.null() }
+        if let response { json.toolCalls(response.toolCalls) } else { json.null() }
         json.key("u")
         if let usage = response?.usage {
             json.beginArray()

@@ -232,7 +232,7 @@ enum JSONReport {
         json.key("served_model"); json.string(response?.servedModel)
         json.key("status"); json.string(result.status.rawValue)
         json.key("tool_calls")
-        if let response { writeToolCalls(response.toolCalls, into: &json) } else { json.null() }
+        if let response { json.toolCalls(response.toolCalls) } else { json.null() }
         json.key("tool_f1"); json.number(result.toolScore)
         json.key("usage")
         if let usage = response?.usage {
@@ -246,14 +246,4 @@ enum JSONReport {
         json.endObject()
     }
 
-    static func writeToolCalls(_ calls: [ToolCall], into json: inout JSONWriter) {
-        json.beginArray()
-        for call in calls {
-            json.beginObject()
-            json.key("arguments"); json.json(call.arguments)
-            json.key("name"); json.string(call.name)
-            json.endObject()
-        }
-        json.endArray()
-    }
 }

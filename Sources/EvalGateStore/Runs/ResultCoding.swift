@@ -62,14 +62,7 @@ enum ResultCoding {
     /// `[{"arguments", "name"}]`.
     static func toolCallsJSON(_ calls: [ToolCall], into json: inout JSONWriter) -> [UInt8] {
         json.reset()
-        json.beginArray()
-        for call in calls {
-            json.beginObject()
-            json.key("arguments"); json.json(call.arguments)
-            json.key("name"); json.string(call.name)
-            json.endObject()
-        }
-        json.endArray()
+        json.toolCalls(calls)
         return json.bytes
     }
 
