@@ -72,13 +72,33 @@ public struct Project: Sendable {
         async let made = Result { () throws(ValidationError) in
             try ProviderFactory.make(config, workingDirectory: options.workingDirectory, environment: options.environment)
         }
-        let suites = try SuiteLoader.load(
-            config.suites, prompt: config.prompt, toolNames: config.tools?.names, graders: (config.judge != nil, config.embeddings != nil),
-            workingDirectory: options.workingDirectory)
-        let outlines = suites.map { SuiteOutline(name: $0.name, kind: $0.kind, caseCount: $0.cases.count) }
-        let plan = try Plan(suites: consume suites, filter: options.filter, samples: config.run.repeat, prompt: config.prompt)
-        let provider = try await made.get()
-        let grader = try ProviderFactory.makeGrader(config, workingDirectory: options.workingDirectory, environment: options.environment)
+        let planned = Result { () throws(ValidationError) in
+            let suites = try SuiteLoader.load(
+                config.suites, prompt: config.prompt, toolNames: config.tools?.names, graders: (config.judge != nil, config.embeddings != nil),
+                workingDirectory: options.workingDirectory)
+            let outlines = suites.map { SuiteOutline(name: $0.name, kind: $0.kind, caseCount: $0.cases.count) }
+            return (outlines, try Plan(suites: consume suites, filter: options.filter, samples: config.run.repeat, prompt: config.prompt))
+        }
+        // A provider made for nothing (the suites or the grader failed) is closed: an HTTP one has a
+        // transfer thread.
+        let provider: any Provider
+        switch (planned, await made) {
+        case (.failure(let error), let made):
+            if case .success(let unused) = made { unused.close() }
+            throw error
+        case (.success, .failure(let error)):
+            throw error
+        case (.success, .success(let madeProvider)):
+            provider = madeProvider
+        }
+        let (outlines, plan) = try planned.get()
+        let grader: ModelGrader?
+        do {
+            grader = try ProviderFactory.makeGrader(config, workingDirectory: options.workingDirectory, environment: options.environment)
+        } catch {
+            provider.close()
+            throw error
+        }
         return Project(
             config: config, suites: outlines, plan: plan, provider: provider, grader: grader, filter: options.filter, warnings: warnings,
             workingDirectory: options.workingDirectory)
