@@ -212,7 +212,7 @@ public struct GateRun: Sendable {
         var judgement = RunJudgement(
             config: project.config, compare: compare, requireBaseline: requireBaseline, countRemoved: project.filter.isEmpty,
             planned: project.plan.count, workingDirectory: project.workingDirectory)
-        judgement.tags = RunJudgement.tags(of: project.plan.cases)
+        judgement.tags = CaseTags(project.plan.cases)
         judgement.reportTargets = reportTargets ?? project.config.reports.formats.map { ($0, project.config.reports.url(for: $0)) }
         judgement.stepSummary = stepSummary
         judgement.printedJSON = printedJSON

@@ -34,16 +34,6 @@ struct RunJudgement: Sendable {
         self.workingDirectory = workingDirectory
     }
 
-    /// Each case's tags, from the suites as loaded.
-    static func tags(of suites: [Suite]) -> CaseTags {
-        CaseTags(suites.flatMap(\.cases))
-    }
-
-    /// Each case's tags.
-    static func tags(of cases: [EvalCase]) -> CaseTags {
-        CaseTags(cases)
-    }
-
     func display(_ url: URL) -> String {
         DisplayPath.relative(url, to: workingDirectory)
     }

@@ -68,7 +68,9 @@ public struct Plan: Sendable {
             log.error(origin, "--suite '\(name)' names no suite\(hint)")
         }
         try log.throwIfAny()
-        let included = suites.map { $0.cases.count { filter.includes($0) } }
+        // Each case asked once (`--shard` hashes its id): nil when nothing is filtered out.
+        let keep: [[Bool]]? = filter.isEmpty ? nil : suites.map { $0.cases.map(filter.includes) }
+        let included = suites.indices.map { index in keep.map { $0[index].count { $0 } } ?? suites[index].cases.count }
         var selected: [EvalCase] = []
         if let whole = suites.indices.first(where: { included[$0] > 0 }), included[whole] == suites[whole].cases.count,
             included.reduce(0, +) == included[whole]
@@ -78,7 +80,9 @@ public struct Plan: Sendable {
         } else {
             selected.reserveCapacity(included.reduce(0, +))
             for index in suites.indices {
-                selected.append(contentsOf: suites[index].cases.lazy.filter(filter.includes))
+                for (position, evalCase) in suites[index].cases.enumerated() where keep?[index][position] ?? true {
+                    selected.append(evalCase)
+                }
                 suites[index].cases = []
             }
         }

@@ -37,16 +37,21 @@ public struct ReplayProvider: Provider {
     /// - Throws: `ValidationError` naming the line of every malformed or duplicated entry.
     public init(recording url: URL, displayPath: String) throws(ValidationError) {
         var text = try SourceFile.read(url, displayPath: displayPath)
-        var entries: [Entry] = []
-        entries.reserveCapacity(JSONSource.lineCount(text))
         var log = DiagnosticLog()
-        // Byte offsets of each line's start, to find a parsed line's bytes again by its number.
+        // Byte offsets of each line's start, to find a parsed line's bytes again by its number
+        // (and to size the index: one entry a line at most).
         var lineStarts: [Int] = [0]
-        lineStarts.reserveCapacity(entries.capacity + 1)
         let total = text.withUTF8 { bytes in
-            for (offset, byte) in bytes.enumerated() where byte == 0x0A { lineStarts.append(offset + 1) }
+            guard let base = bytes.baseAddress else { return 0 }
+            var cursor = base
+            while cursor < base + bytes.count, let found = memchr(cursor, 0x0A, base + bytes.count - cursor) {
+                cursor = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) + 1
+                lineStarts.append(cursor - base)
+            }
             return bytes.count
         }
+        var entries: [Entry] = []
+        entries.reserveCapacity(lineStarts.count)
         JSONSource.forEachLineValue(text, file: displayPath, log: &log) { value, line, log in
             let at = SourceLocation(file: displayPath, line: line, column: 1)
             guard case .object(let members) = value else {
