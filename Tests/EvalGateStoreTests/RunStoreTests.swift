@@ -217,6 +217,62 @@ private func writeRun(_ store: RunStore, _ id: String, _ results: [CaseResult]) 
         await store.close()
         let check = try await ProcessRunner.tool("sqlite3", [file.path, "PRAGMA user_version; SELECT COUNT(*) FROM results; PRAGMA integrity_check;"])
         #expect(check.stdout == "\(StoreSchema.currentVersion)\n21\nok\n")
+        try await expectStatusCheckedWithoutATablePerRow(file.path, run: "run-new")
+    }
+
+    @Test func aNewStoreChecksAResultsStatusWithoutATablePerRow() async throws {
+        let folder = try TemporaryDirectory()
+        let path = folder.url.appendingPathComponent("runs.sqlite").path
+        let store = try await RunStore.open(path: path, role: .runs)
+        try await writeRun(store, "run-1", [result("a", "1")])
+        await store.close()
+        try await expectStatusCheckedWithoutATablePerRow(path, run: "run-1")
+    }
+
+    /// Schema 10 checks `status` with comparisons: `IN` with three constants made SQLite fill an
+    /// ephemeral table for every inserted row. The constraint must still refuse an unknown status.
+    private func expectStatusCheckedWithoutATablePerRow(_ path: String, run: String) async throws {
+        let columns = "(run_id, suite, case_id, sample, suite_kind, case_fingerprint, status, score, checks_json, latency_ms, request_id, finished_at)"
+        let plan = try await ProcessRunner.tool("sqlite3", [path, "EXPLAIN INSERT OR IGNORE INTO results \(columns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);"])
+        #expect(plan.status == 0 && plan.stdout.contains("MakeRecord"), "\(plan.stderr)")
+        #expect(!plan.stdout.contains("OpenEphemeral"))
+        for (status, accepted) in [("error", true), ("bogus", false)] {
+            let insert = try await ProcessRunner.tool("sqlite3", [
+                path, "PRAGMA foreign_keys = ON; INSERT INTO results \(columns) VALUES ('\(run)', 'check', '\(status)', 0, 'golden', 'fp', '\(status)', 0, '[]', 0, 'r', 't');",
+            ])
+            #expect((insert.status == 0) == accepted, "\(status): \(insert.stderr)")
+            if !accepted { #expect(insert.stderr.contains("CHECK constraint failed")) }
+        }
+        let check = try await ProcessRunner.tool("sqlite3", [path, "PRAGMA integrity_check;"])
+        #expect(check.stdout == "ok\n")
+    }
+
+    @Test func aBaselineFileOfTheVersionBeforeIsReadAsItIs() async throws {
+        let folder = try TemporaryDirectory()
+        let path = folder.url.appendingPathComponent("nine.sqlite").path
+        let runs = try await RunStore.open(path: folder.url.appendingPathComponent("runs.sqlite").path, role: .runs)
+        try await writeRun(runs, "run-1", [result("a", "1"), result("a", "2", status: .fail)])
+        let baseline = try await RunStore.open(path: path, role: .baselineForWriting)
+        try await baseline.promote(runID: "run-1", from: runs, name: "main")
+        await baseline.close()
+        await runs.close()
+        // The file as schema 9 wrote it: the same tables, the IN-list constraint, version 9.
+        let downgrade = try await ProcessRunner.tool("sqlite3", [
+            path,
+            """
+            PRAGMA writable_schema = ON;
+            UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (status = ''pass'' OR status = ''fail'' OR status = ''error'')', 'CHECK (status IN (''pass'', ''fail'', ''error''))') WHERE name = 'results';
+            PRAGMA writable_schema = OFF;
+            PRAGMA user_version = 9;
+            """,
+        ])
+        #expect(downgrade.status == 0, "\(downgrade.stderr)")
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let reader = try await RunStore.open(path: path, role: .baselineForReading)
+        let run = try #require(try await reader.baselineRun(name: "main"))
+        #expect(try await reader.caseSummaries(runID: run.id).map(\.key.caseID) == ["1", "2"])
+        await reader.close()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
 
     @Test func theFileIsPlainSQLiteThatTheSqlite3ToolReads() async throws {

@@ -39,7 +39,7 @@ public final class RunStore: Sendable {
             let version = try await SerialDatabase.open(path: path, mode: .readOnly)
             let found = try await version.perform { try $0.integer("PRAGMA user_version") }
             await version.close()
-            if found > 0 && found < StoreSchema.currentVersion {
+            if found > 0 && found < StoreSchema.oldestReadableVersion {
                 let copy = FileManager.default.temporaryDirectory.appendingPathComponent("evalgate-baseline-\(UUID().uuidString).sqlite")
                 try FileManager.default.copyItem(at: URL(fileURLWithPath: path), to: copy)
                 let migrated = try await SerialDatabase.open(path: copy.path, mode: .readWriteCreate) { database in
@@ -419,8 +419,8 @@ public final class RunStore: Sendable {
                     try database.prepare("ATTACH DATABASE ? AS shard").run([.text(path)])
                     defer { try? database.execute("DETACH DATABASE shard") }
                     let version = try database.integer("PRAGMA shard.user_version")
-                    guard version == StoreSchema.currentVersion else {
-                        throw StoreError(code: 26, message: "\(path) has schema \(version), this evalgate writes \(StoreSchema.currentVersion)", path: database.path)
+                    guard (StoreSchema.oldestReadableVersion...StoreSchema.currentVersion).contains(version) else {
+                        throw StoreError(code: 26, message: "\(path) has schema \(version), this evalgate reads \(StoreSchema.oldestReadableVersion) to \(StoreSchema.currentVersion)", path: database.path)
                     }
                     guard let shardRun = try RunStore.readRuns(database, where: "1 ORDER BY started_at DESC, id DESC LIMIT 1", [], schema: "shard").first else {
                         throw StoreError(code: 12, message: "\(path) holds no run", path: database.path)

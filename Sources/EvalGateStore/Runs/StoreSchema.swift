@@ -1,8 +1,21 @@
 /// The schema of the run store and of the baseline file (one schema, two files), with its
 /// migrations. The version lives in `PRAGMA user_version`.
 public enum StoreSchema {
+    /// One step of the schema.
+    enum Migration: ExpressibleByStringLiteral {
+        /// Statements run as written.
+        case sql(String)
+        /// `from` replaced by `to` in the stored definition of `table`, with no copy of the table:
+        /// SQLite's documented procedure for changes that leave the rows on disk as they are
+        /// (https://sqlite.org/lang_altertable.html, "Making Other Kinds Of Table Schema Changes"),
+        /// such as a CHECK constraint written another way.
+        case redefine(table: String, from: String, to: String)
+
+        init(stringLiteral sql: String) { self = .sql(sql) }
+    }
+
     /// Ordered migrations: migration i takes a database from version i to i + 1.
-    static let migrations: [String] = [
+    static let migrations: [Migration] = [
         """
         CREATE TABLE runs (
             id                 TEXT PRIMARY KEY,
@@ -109,10 +122,21 @@ public enum StoreSchema {
         """
         ALTER TABLE results ADD COLUMN request_json TEXT;
         """,
+        // 10: SQLite evaluates an IN list of three or more constants by filling an ephemeral
+        // table, once per statement run: for a result insert that was once per row, and a third
+        // of the store's time (`EXPLAIN` showed the OpenEphemeral; 100,000 rows took 0.52–0.85 s
+        // with it and 0.37–0.52 s without). Comparisons say the same and cost nothing.
+        .redefine(
+            table: "results", from: "CHECK (status IN ('pass', 'fail', 'error'))",
+            to: "CHECK (status = 'pass' OR status = 'fail' OR status = 'error')"),
     ]
 
     /// The version this evalgate writes.
     public static var currentVersion: Int { migrations.count }
+
+    /// The oldest version read as it is. Migration 10 only changed how a write is checked, so a
+    /// baseline file of version 9 is read in place, not through a migrated copy.
+    public static let oldestReadableVersion = 9
 
     /// Brings a writable database up to `currentVersion`, all pending migrations in one
     /// transaction, so a crash leaves either the old schema or the new one.
@@ -131,13 +155,36 @@ public enum StoreSchema {
             let locked = try database.integer("PRAGMA user_version")
             try refuseNewer(locked, path: database.path)
             for index in locked..<currentVersion {
-                try database.execute(migrations[index])
+                switch migrations[index] {
+                case .sql(let sql): try database.execute(sql)
+                case .redefine(let table, let from, let to): try redefine(database, table: table, from: from, to: to)
+                }
             }
             let broken = try database.integer("SELECT COUNT(*) FROM pragma_foreign_key_check")
             if broken > 0 {
                 throw StoreError(code: 19, message: "migration left \(broken) rows without their run; nothing was changed", path: database.path)
             }
             try database.execute("PRAGMA user_version = \(currentVersion)")
+        }
+    }
+
+    /// Rewrites part of a table's stored `CREATE TABLE`, inside the caller's transaction. The
+    /// schema cookie is moved on so that every connection parses the new definition.
+    private static func redefine(_ database: Database, table: String, from: String, to: String) throws {
+        let found = try database.prepare("SELECT instr(sql, ?) FROM sqlite_schema WHERE type = 'table' AND name = ?")
+        try found.bind([.text(from), .text(table)])
+        guard try found.step(), let offset = found.int(0), offset > 0 else {
+            throw StoreError(code: 26, message: "the table \(table) is not defined as this evalgate expects (no \(from)); nothing was changed", path: database.path)
+        }
+        let cookie = try database.integer("PRAGMA schema_version")
+        try database.execute("PRAGMA writable_schema = ON")
+        do {
+            try database.prepare("UPDATE sqlite_schema SET sql = replace(sql, ?, ?) WHERE type = 'table' AND name = ?")
+                .run([.text(from), .text(to), .text(table)])
+            try database.execute("PRAGMA schema_version = \(cookie + 1); PRAGMA writable_schema = OFF")
+        } catch {
+            try? database.execute("PRAGMA writable_schema = OFF")
+            throw error
         }
     }
 
@@ -148,10 +195,10 @@ public enum StoreSchema {
         if version == 0 {
             throw StoreError(code: 26, message: "not an evalgate database (it has no evalgate schema)", path: database.path)
         }
-        if version < currentVersion {
+        if version < oldestReadableVersion {
             throw StoreError(
                 code: 26,
-                message: "written by an older evalgate (schema \(version), this one reads \(currentVersion)); `evalgate baseline promote` rewrites it in the current schema",
+                message: "written by an older evalgate (schema \(version), this one reads \(oldestReadableVersion) to \(currentVersion)); `evalgate baseline promote` rewrites it in the current schema",
                 path: database.path)
         }
     }
