@@ -4,8 +4,11 @@
 /// reports write them sorted, so their text is what `canonicalText` would give).
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
-    /// For each open object or array, whether it has a member yet (a comma goes before the next).
-    private var hasMember: [Bool] = []
+    /// For each open object or array, whether it has a member yet (a comma goes before the next):
+    /// bit i for level i, levels past 64 in `deeper`. No allocation for the usual shallow JSON.
+    private var hasMember: UInt64 = 0
+    private var depth = 0
+    private var deeper: [Bool] = []
     /// A key was just written: its value needs no comma.
     private var afterKey = false
 
@@ -13,42 +16,64 @@ public struct JSONWriter {
         bytes.reserveCapacity(capacity)
     }
 
+    /// A writer that appends to `bytes` (given up by the caller, so it is not copied); `take()`
+    /// hands them back.
+    public init(appendingTo bytes: consuming [UInt8]) {
+        self.bytes = bytes
+    }
+
+    /// The bytes written, leaving the writer empty.
+    public mutating func take() -> [UInt8] {
+        var taken: [UInt8] = []
+        swap(&taken, &bytes)
+        return taken
+    }
+
     /// Starts over, keeping the capacity.
     public mutating func reset() {
         bytes.removeAll(keepingCapacity: true)
-        hasMember.removeAll(keepingCapacity: true)
+        hasMember = 0
+        depth = 0
+        deeper.removeAll(keepingCapacity: true)
         afterKey = false
     }
 
     private mutating func prefix() {
         if afterKey {
             afterKey = false
-        } else if let last = hasMember.last {
-            if last { bytes.append(UInt8(ascii: ",")) } else { hasMember[hasMember.count - 1] = true }
+            return
+        }
+        guard depth > 0 else { return }
+        let level = depth - 1
+        if level < 64 {
+            if hasMember & (1 << level) != 0 { bytes.append(UInt8(ascii: ",")) } else { hasMember |= 1 << level }
+        } else if deeper[level - 64] {
+            bytes.append(UInt8(ascii: ","))
+        } else {
+            deeper[level - 64] = true
         }
     }
 
-    public mutating func beginObject() {
+    private mutating func open(_ bracket: UInt8) {
         prefix()
-        bytes.append(UInt8(ascii: "{"))
-        hasMember.append(false)
+        bytes.append(bracket)
+        if depth < 64 { hasMember &= ~(1 << depth) } else { deeper.append(false) }
+        depth += 1
     }
 
-    public mutating func endObject() {
-        bytes.append(UInt8(ascii: "}"))
-        hasMember.removeLast()
+    private mutating func close(_ bracket: UInt8) {
+        bytes.append(bracket)
+        depth -= 1
+        if depth >= 64 { deeper.removeLast() }
     }
 
-    public mutating func beginArray() {
-        prefix()
-        bytes.append(UInt8(ascii: "["))
-        hasMember.append(false)
-    }
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
 
-    public mutating func endArray() {
-        bytes.append(UInt8(ascii: "]"))
-        hasMember.removeLast()
-    }
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
+
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
 
     /// Writes `"name":`; the value written next belongs to it.
     public mutating func key(_ name: String) {

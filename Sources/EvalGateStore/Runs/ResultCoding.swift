@@ -20,15 +20,14 @@ enum ResultCoding {
     static func row(runID: String, _ result: CaseResult) -> PackedRow {
         let response = result.response
         var row = PackedRow(capacity: 640 + (response?.text.utf8.count ?? 0) + (result.requestJSON?.utf8.count ?? 0), columns: 28)
-        var json = JSONWriter(capacity: 256)
         row.text(runID); row.text(result.suite); row.text(result.caseID); row.integer(result.sample); row.text(result.kind.rawValue)
         row.text(result.caseFingerprint); row.text(result.status.rawValue); row.real(result.score); row.text(result.firstReason)
-        row.text(utf8: checksJSON(result.checks, into: &json)); row.text(response?.text)
-        if let response { row.text(utf8: toolCallsJSON(response.toolCalls, into: &json)) } else { row.null() }
+        row.json { writeChecks(result.checks, to: &$0) }; row.text(response?.text)
+        if let response { row.json { $0.toolCalls(response.toolCalls) } } else { row.null() }
         row.integer(response?.usage.inputTokens); row.integer(response?.usage.outputTokens)
         row.real(result.latencyMs); row.text(response?.servedModel); row.text(response?.finishReason)
-        row.text(result.requestID); row.text(result.error); row.text(Timestamp.iso8601(result.finishedAt))
-        if result.attempts.isEmpty { row.null() } else { row.text(utf8: attemptsJSON(result.attempts, requestID: result.requestID, into: &json)) }
+        row.text(result.requestID); row.text(result.error); row.text { Timestamp.writeISO8601(result.finishedAt, to: &$0) }
+        if result.attempts.isEmpty { row.null() } else { row.json { writeAttempts(result.attempts, requestID: result.requestID, to: &$0) } }
         row.text(response?.systemFingerprint)
         row.real(result.toolScore); row.real(result.costUSD); row.real(result.contextUse)
         row.real(result.caseWeight == 1 ? nil : result.caseWeight); row.integer(result.cached ? 1 : 0); row.text(result.requestJSON)
@@ -44,8 +43,7 @@ enum ResultCoding {
     }
 
     /// `[{"check", "passed", "reason", "weight" (when not 1)}]`.
-    static func checksJSON(_ checks: [CheckResult], into json: inout JSONWriter) -> [UInt8] {
-        json.reset()
+    static func writeChecks(_ checks: [CheckResult], to json: inout JSONWriter) {
         json.beginArray()
         for check in checks {
             json.beginObject()
@@ -56,14 +54,6 @@ enum ResultCoding {
             json.endObject()
         }
         json.endArray()
-        return json.bytes
-    }
-
-    /// `[{"arguments", "name"}]`.
-    static func toolCallsJSON(_ calls: [ToolCall], into json: inout JSONWriter) -> [UInt8] {
-        json.reset()
-        json.toolCalls(calls)
-        return json.bytes
     }
 
     /// A response as cache JSON.
@@ -94,8 +84,7 @@ enum ResultCoding {
     /// `[{"number", "outcome", "request_id", "wait_seconds"}]`, leaving out a request id that is
     /// the result's own and a wait of 0: most results were answered at the first attempt, and
     /// their attempts took 110 bytes a row to say what the row already says.
-    static func attemptsJSON(_ attempts: [AttemptRecord], requestID: String, into json: inout JSONWriter) -> [UInt8] {
-        json.reset()
+    static func writeAttempts(_ attempts: [AttemptRecord], requestID: String, to json: inout JSONWriter) {
         json.beginArray()
         for attempt in attempts {
             json.beginObject()
@@ -106,7 +95,6 @@ enum ResultCoding {
             json.endObject()
         }
         json.endArray()
-        return json.bytes
     }
 
     /// Attempts as stored; a missing request id is the result's own, a missing wait is 0.

@@ -62,6 +62,8 @@ public final class ResultWriter: Sendable {
     /// produces results faster than SQLite stores them, and the queue held them all (100,000
     /// results took 290 MB).
     public func waitForRoom() async {
+        // The usual case returns without making a continuation (an allocation per result).
+        if state.withLock({ $0.pending.count < Self.queueLimit || $0.failure != nil || !$0.writing }) { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let now = state.withLock { state -> Bool in
                 if state.pending.count < Self.queueLimit || state.failure != nil || !state.writing { return true }

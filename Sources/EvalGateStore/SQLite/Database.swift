@@ -1,4 +1,5 @@
 import CSQLite
+import EvalGateCore
 import Foundation
 
 /// One SQLite connection. It owns a C handle, so it is not Sendable: each `Database` lives on the
@@ -263,11 +264,21 @@ public struct PackedRow: Sendable {
         columns.append(.text(start: Int32(start), count: Int32(bytes.count - start)))
     }
 
-    /// Text already encoded as UTF-8 (JSON written by `JSONWriter`).
-    public mutating func text(utf8: [UInt8]) {
+    /// Text that `write` appends to the row's buffer: no bytes of its own to allocate and copy.
+    public mutating func text(_ write: (inout [UInt8]) -> Void) {
         let start = bytes.count
-        bytes.append(contentsOf: utf8)
-        columns.append(.text(start: Int32(start), count: Int32(utf8.count)))
+        write(&bytes)
+        columns.append(.text(start: Int32(start), count: Int32(bytes.count - start)))
+    }
+
+    /// JSON that `write` writes straight into the row's buffer.
+    public mutating func json(_ write: (inout JSONWriter) -> Void) {
+        text { bytes in
+            var writer = JSONWriter(appendingTo: bytes)
+            bytes = []
+            write(&writer)
+            bytes = writer.take()
+        }
     }
 }
 
