@@ -67,6 +67,7 @@ public final class RunStore: Sendable {
                 }
                 try database.execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
                 try RunStore.retryingWhileBusy { try StoreSchema.migrate(database) }
+                database.checkpointInBackground()
             case .baselineForWriting:
                 try database.execute("PRAGMA journal_mode = DELETE; PRAGMA foreign_keys = ON")
                 try StoreSchema.migrate(database)

@@ -44,7 +44,38 @@ public final class Database {
     }
 
     deinit {
+        if let checkpointer {
+            sqlite3_wal_hook(handle, nil, nil)
+            checkpointer.stop()  // its connection closes first: this close makes the last checkpoint
+        }
         sqlite3_close_v2(handle)
+    }
+
+    /// Set by `checkpointInBackground()`; the WAL hook holds it unretained.
+    private(set) var checkpointer: Checkpointer?
+
+    /// Hands this WAL database's checkpoints to a `Checkpointer`. If its connection cannot be
+    /// opened, SQLite's own automatic checkpoint stays, and nothing else changes.
+    public func checkpointInBackground() {
+        checkpointInBackground(step: Checkpointer.step, cap: Checkpointer.cap)
+    }
+
+    func checkpointInBackground(step: Int32, cap: Int32) {
+        guard checkpointer == nil, let made = try? Checkpointer(path: path, step: step, cap: cap) else { return }
+        checkpointer = made
+        sqlite3_wal_hook(handle, { context, writer, schema, frames in
+            guard let context, let writer, let schema else { return SQLITE_OK }
+            return Unmanaged<Checkpointer>.fromOpaque(context).takeUnretainedValue().committed(writer, schema: schema, frames: frames)
+        }, Unmanaged.passUnretained(made).toOpaque())
+    }
+
+    /// A passive checkpoint of the main database: the frames of the log now copied, or nil when
+    /// it failed (another checkpoint under way; the next request tries again).
+    func checkpointPassively() -> Int32? {
+        var logged: Int32 = 0
+        var copied: Int32 = 0
+        let code = sqlite3_wal_checkpoint_v2(handle, "main", SQLITE_CHECKPOINT_PASSIVE, &logged, &copied)
+        return code == SQLITE_OK ? copied : nil
     }
 
     /// Process-wide SQLite settings, made once before the first connection opens.
