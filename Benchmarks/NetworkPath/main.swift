@@ -89,7 +89,7 @@ var usage = rusage()
 getrusage(RUSAGE_CHILDREN.rawValue, &usage)
 let statistics = server.statistics
 server.stop()
-if options.keep { print("project kept at \(folder.path)") } else { folder.remove() }
+if options.keep { print("project kept at \(try folder.keep().path)") } else { folder.remove() }
 
 let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
 let ideal = Double(options.cases) * latency / Double(options.concurrency)
