@@ -26,6 +26,30 @@ import Testing
         let parsed = try #require(Timestamp.parse("2027-01-15T08:00:00.347Z"))
         #expect(abs(parsed.timeIntervalSince1970 - 1_800_000_000.347) < 0.0005)
     }
+
+    /// `parse` counts days itself; `timegm` is the reference, from 1601 to 2399, across leap days.
+    @Test func readsEveryDateAsTimegmDoes() throws {
+        var generator = SystemRandomNumberGenerator()
+        var seconds: [Int] = [-11_644_473_600, -1, 0, 951_782_400, 951_868_799, 4_107_542_400, 13_569_465_599]
+        for _ in 0..<20_000 { seconds.append(Int.random(in: -11_644_473_600...13_569_465_599, using: &generator)) }
+        for second in seconds {
+            var time = time_t(second)
+            var parts = tm()
+            gmtime_r(&time, &parts)
+            let text = Timestamp.iso8601(Date(timeIntervalSince1970: Double(second) + 0.25))
+            let parsed = try #require(Timestamp.parse(text), "\(text)")
+            #expect(parsed.timeIntervalSince1970 == Double(timegm(&parts)) + 0.25, "\(text)")
+        }
+    }
+
+    @Test func aFractionIsReadAsAFractionWhateverItsDigits() throws {
+        #expect(try #require(Timestamp.parse("2026-11-22T04:00:00Z")).timeIntervalSince1970 == 1_795_320_000)
+        #expect(try #require(Timestamp.parse("2026-11-22T04:00:00.5Z")).timeIntervalSince1970 == 1_795_320_000.5)
+        #expect(try #require(Timestamp.parse("2026-11-22T04:00:00.25Z")).timeIntervalSince1970 == 1_795_320_000.25)
+        #expect(try #require(Timestamp.parse("2026-11-22T04:00:00.123456Z")).timeIntervalSince1970 == 1_795_320_000.123)
+        // Out of range fields are left to timegm, which carries them over.
+        #expect(try #require(Timestamp.parse("2026-13-01T00:00:00Z")).timeIntervalSince1970 == 1_798_761_600)
+    }
 }
 
 @Suite struct SHA256Tests {

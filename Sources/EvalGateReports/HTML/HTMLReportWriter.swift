@@ -171,20 +171,33 @@ public enum HTMLText {
     /// `\u003c`, `\u003e` and `\u0026` (they only occur inside strings, where JSON reads them back
     /// the same), so no `</script>` or `<!--` can appear; U+2028 and U+2029 are escaped too.
     public static func scriptSafeJSON(_ json: [UInt8], into out: inout [UInt8]) {
-        var index = 0
-        let count = json.count
-        while index < count {
-            let byte = json[index]
-            switch byte {
-            case UInt8(ascii: "<"): out.append(contentsOf: "\\u003c".utf8)
-            case UInt8(ascii: ">"): out.append(contentsOf: "\\u003e".utf8)
-            case UInt8(ascii: "&"): out.append(contentsOf: "\\u0026".utf8)
-            case 0xE2 where index + 2 < count && json[index + 1] == 0x80 && (json[index + 2] == 0xA8 || json[index + 2] == 0xA9):
-                out.append(contentsOf: (json[index + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
-                index += 2
-            default: out.append(byte)
+        // Runs of bytes that need nothing are copied whole: a byte at a time, with a capacity
+        // check each, this was the HTML writer's largest cost.
+        json.withUnsafeBufferPointer { bytes in
+            let count = bytes.count
+            var copied = 0
+            var index = 0
+            while index < count {
+                let byte = bytes[index]
+                var width = 1
+                let escape: StaticString
+                switch byte {
+                case UInt8(ascii: "<"): escape = "\\u003c"
+                case UInt8(ascii: ">"): escape = "\\u003e"
+                case UInt8(ascii: "&"): escape = "\\u0026"
+                case 0xE2 where index + 2 < count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
+                    escape = bytes[index + 2] == 0xA8 ? "\\u2028" : "\\u2029"
+                    width = 3
+                default:
+                    index += 1
+                    continue
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<index]))
+                out.append(contentsOf: UnsafeBufferPointer(start: escape.utf8Start, count: escape.utf8CodeUnitCount))
+                index += width
+                copied = index
             }
-            index += 1
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<count]))
         }
     }
 }

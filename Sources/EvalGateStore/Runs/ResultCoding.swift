@@ -114,20 +114,30 @@ enum ResultCoding {
         system_fingerprint, tool_f1, cost_usd, context_use, case_weight, cached, request_json
         """
 
+    /// Values that repeat from one row to the next, kept to be reused (`Statement.string(_:sameAs:)`).
+    struct Repeats {
+        var suite: String?
+        var servedModel: String?
+    }
+
     /// Reads a row selected with `selectColumns`.
-    static func decode(_ row: Statement) -> CaseResult {
+    static func decode(_ row: Statement, repeats: inout Repeats) -> CaseResult {
+        let suite = row.string(0, sameAs: repeats.suite) ?? ""
+        repeats.suite = suite
         let checks = JSONSource.checkResults(row.string(7) ?? "[]") ?? []
         var response: ModelResponse?
         if let text = row.string(8) {
             let calls = (try? JSONSource.value(row.string(9) ?? "[]"))?.arrayValue?.map { value in
                 ToolCall(name: value["name"]?.stringValue ?? "", arguments: value["arguments"] ?? .null)
             } ?? []
+            let servedModel = row.string(13, sameAs: repeats.servedModel)
+            repeats.servedModel = servedModel ?? repeats.servedModel
             response = ModelResponse(
                 text: text, toolCalls: calls, usage: TokenUsage(inputTokens: row.int(10), outputTokens: row.int(11)),
-                latencyMs: row.double(12) ?? 0, servedModel: row.string(13), finishReason: row.string(14), systemFingerprint: row.string(19))
+                latencyMs: row.double(12) ?? 0, servedModel: servedModel, finishReason: row.string(14), systemFingerprint: row.string(19))
         }
         var result = CaseResult(
-            suite: row.string(0) ?? "", kind: SuiteKind(rawValue: row.string(3) ?? "") ?? .golden, caseID: row.string(1) ?? "",
+            suite: suite, kind: SuiteKind(rawValue: row.string(3) ?? "") ?? .golden, caseID: row.string(1) ?? "",
             caseFingerprint: row.string(4) ?? "", sample: row.int(2) ?? 0, status: ResultStatus(rawValue: row.string(5) ?? "") ?? .error,
             score: row.double(6) ?? 0, checks: checks, response: response, error: row.string(16), requestID: row.string(15) ?? "",
             latencyMs: row.double(12) ?? 0, finishedAt: row.string(17).flatMap(Timestamp.parse) ?? Date(timeIntervalSince1970: 0),

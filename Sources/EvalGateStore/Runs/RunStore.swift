@@ -337,8 +337,9 @@ public final class RunStore: Sendable {
             values.append(.integer(limit))
             let statement = try database.prepare("SELECT \(columns) FROM results WHERE \(conditions) ORDER BY suite, case_id, sample LIMIT ?")
             var results: [CaseResult] = []
+            var repeats = ResultCoding.Repeats()
             try statement.forEachRow(values) { row in
-                results.append(ResultCoding.decode(row))
+                results.append(ResultCoding.decode(row, repeats: &repeats))
             }
             return results
         }

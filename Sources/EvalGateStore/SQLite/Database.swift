@@ -256,6 +256,19 @@ public final class Statement {
         sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_double(handle, column)
     }
 
+    /// The column's text, or `previous` itself when the text is the same: a value that repeats
+    /// down the rows (a suite's name) is then neither allocated nor validated again.
+    public func string(_ column: Int32, sameAs previous: String?) -> String? {
+        guard let text = sqlite3_column_text(handle, column) else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        if var previous, previous.utf8.count == count,
+            previous.withUTF8({ count == 0 || memcmp($0.baseAddress!, text, count) == 0 })
+        {
+            return previous
+        }
+        return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
+    }
+
     public func string(_ column: Int32) -> String? {
         guard let text = sqlite3_column_text(handle, column) else { return nil }
         let count = Int(sqlite3_column_bytes(handle, column))
