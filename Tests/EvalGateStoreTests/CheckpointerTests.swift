@@ -48,6 +48,50 @@ import Testing
         try await Self.expectWholeAndLogGone(path)
     }
 
+    /// A log is only started over when a write finds it wholly copied, and a run's results
+    /// trickle in while the thread copies. Once the thread is idle, the next commits start the log
+    /// over: either it was wholly copied, or the writer copies the few frames left.
+    @Test func onceTheThreadIsIdleTheNextCommitsStartTheLogOver() async throws {
+        let folder = try TemporaryDirectory()
+        let path = folder.url.appendingPathComponent("wal.sqlite").path
+        var database: Database? = try Self.open(path, step: 20, cap: .max)
+        let writer = try #require(database)
+        let checkpointer = try #require(writer.checkpointer)
+        func insert(_ rows: Int) throws {
+            try writer.writeTransaction {
+                for _ in 0..<rows { try writer.execute("INSERT INTO t (body) VALUES (randomblob(3000))") }
+            }
+        }
+        for _ in 0..<6 { try insert(5) }  // past the step: the thread is asked to copy
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !(checkpointer.completed.load(ordering: .relaxed) > 0 && checkpointer.isIdle) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(checkpointer.isIdle)
+        try insert(1)
+        try insert(1)
+        let log = try writer.prepare("PRAGMA wal_checkpoint(PASSIVE)")
+        #expect(try log.step())
+        let frames = try #require(log.int(1))
+        #expect(frames > 0 && frames < 20, "the log holds \(frames) frames")
+        database = nil
+        _ = database
+    }
+
+    @Test func theWriterCopiesWhatTheThreadLeftOnlyWhenItIsFewAndTheThreadIsIdle() {
+        func action(_ frames: Int32, copied: Int32, idle: Bool = true) -> Checkpointer.Action {
+            Checkpointer.action(frames: frames, copied: copied, idle: idle, step: 1000, cap: 4000, rest: 256)
+        }
+        #expect(action(10, copied: 0) == .none)
+        #expect(action(1000, copied: 0) == .ask)
+        #expect(action(1100, copied: 1000) == .finish)
+        #expect(action(1100, copied: 1000, idle: false) == .none)
+        #expect(action(1300, copied: 1000) == .none, "too many left: the thread copies them")
+        #expect(action(2100, copied: 1000) == .ask)
+        #expect(action(4000, copied: 1000) == .capped)
+        #expect(action(4000, copied: 3900) == .finish)
+    }
+
     /// With no checkpoint asked of the thread, the log would take all 600 frames.
     @Test func aWriterThatOutrunsTheThreadCheckpointsItselfAtTheCap() async throws {
         let folder = try TemporaryDirectory()
