@@ -49,7 +49,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "evalgate",
-            dependencies: ["EvalGate", "CSpawn", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["EvalGate", "EvalGateTransport", "CSpawn", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: settings
         ),
 

@@ -120,8 +120,15 @@ public final class HTTPClient: Sendable {
         }
     }
 
-    /// Fails what is in flight and stops the transfer thread. Call once, when the run is over.
+    /// Fails what is in flight and stops the transfer thread, which then closes the connections
+    /// on its own. Call once, when the run is over.
     public func shutdown() {
         loop.shutdown()
+    }
+
+    /// Returns once every client shut down has closed its connections: call before the process
+    /// exits.
+    public static func waitForClosedConnections() {
+        CurlMultiLoop.closing.wait()
     }
 }

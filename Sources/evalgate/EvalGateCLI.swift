@@ -1,5 +1,6 @@
 import ArgumentParser
 import EvalGate
+import EvalGateTransport
 import CSpawn
 import Foundation
 
@@ -42,7 +43,9 @@ enum Main {
             } else {
                 try command.run()
             }
+            HTTPClient.waitForClosedConnections()
         } catch {
+            HTTPClient.waitForClosedConnections()
             // Usage errors exit 2 (ArgumentParser's default is 64), as the documented exit codes say.
             if EvalGateCLI.exitCode(for: error) == .validationFailure {
                 Terminal.error(EvalGateCLI.fullMessage(for: error))

@@ -52,6 +52,23 @@ private func post(_ server: LoopbackServer, path: String = "/v1/x", body: String
         server.stop()
     }
 
+    /// The run's reports are written after `shutdown`, while the client still exists: its
+    /// connections must be closed by then, not when the object goes at the end of the command.
+    @Test func shuttingDownClosesTheConnectionsWhileTheClientStillExists() async throws {
+        let server = try LoopbackServer { _ in .json("{}") }
+        let http = client()
+        _ = try await http.send(post(server), requestID: "r", retry: quickRetry)
+        #expect(server.openConnections == 1)
+        http.shutdown()
+        HTTPClient.waitForClosedConnections()
+        // The server sees the close on its connection's thread.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while server.openConnections > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(server.openConnections == 0)
+        withExtendedLifetime(http) {}
+        server.stop()
+    }
+
     @Test func sixtyFourRequestsAreInFlightAtOnce() async throws {
         let server = try LoopbackServer { _ in .json("{}", delay: 0.5) }
         let http = client(connections: 64)

@@ -97,6 +97,13 @@ public final class LoopbackServer: @unchecked Sendable {
     /// Counts so far.
     public var statistics: Statistics { stats.withLock { $0 } }
 
+    /// Connections open now (accepted and not yet closed by either side).
+    public var openConnections: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return connections.count
+    }
+
     /// Stops accepting, drops every connection and waits for the connection threads to end.
     public func stop() {
         lock.lock()

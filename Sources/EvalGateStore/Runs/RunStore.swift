@@ -136,10 +136,14 @@ public final class RunStore: Sendable {
     }
 
     /// Records how a run ended.
+    ///
+    /// The run's writes are over: the log is copied into the database now, on the checkpoint
+    /// thread, while the reports are read, so that closing has little left to copy.
     public func finishRun(id: String, status: RunStatus, endedAt: Date = Date()) async throws {
         try await database.perform { database in
             try database.prepare("UPDATE runs SET status = ?, ended_at = ? WHERE id = ?")
                 .run([.text(status.rawValue), .text(Timestamp.iso8601(endedAt)), .text(id)])
+            database.checkpointer?.ask()
         }
     }
 
@@ -223,9 +227,11 @@ public final class RunStore: Sendable {
                 "SELECT suite, case_id, suite_kind, case_fingerprint, status, first_reason, latency_ms, tool_f1, case_weight, sample FROM results WHERE \(conditions) ORDER BY suite, case_id, sample LIMIT ?")
             var rows = 0
             var last: ResultCursor?
+            var suite = ""
             try statement.forEachRow(values) { row in
                 rows += 1
-                let suite = row.string(0) ?? "", caseID = row.string(1) ?? ""
+                suite = row.string(0, sameAs: suite) ?? ""
+                let caseID = row.string(1) ?? ""
                 last = ResultCursor(suite: suite, caseID: caseID, sample: row.int(9) ?? 0)
                 let status = ResultStatus(rawValue: row.string(4) ?? "") ?? .error
                 if summaries.last.map({ $0.key.suite != suite || $0.key.caseID != caseID }) ?? true {
@@ -259,11 +265,13 @@ public final class RunStore: Sendable {
     public func figures(runID: String) async throws -> (overall: Figures, suites: [(name: String, figures: Figures)]) {
         try await database.perform { database in
             var builder = FiguresBuilder()
+            var suite = ""
             try database.prepare(
                 "SELECT suite, status, latency_ms, input_tokens, output_tokens, cost_usd, context_use FROM results WHERE run_id = ? ORDER BY suite, case_id, sample"
             ).forEachRow([.text(runID)]) { row in
+                suite = row.string(0, sameAs: suite) ?? ""
                 builder.add(
-                    suite: row.string(0) ?? "", status: ResultStatus(rawValue: row.string(1) ?? "") ?? .error, latencyMs: row.double(2) ?? 0,
+                    suite: suite, status: ResultStatus(rawValue: row.string(1) ?? "") ?? .error, latencyMs: row.double(2) ?? 0,
                     inputTokens: row.int(3), outputTokens: row.int(4), costUSD: row.double(5), contextUse: row.double(6))
             }
             let built = builder.build()

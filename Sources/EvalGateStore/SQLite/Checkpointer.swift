@@ -96,6 +96,14 @@ final class Checkpointer: @unchecked Sendable {
         return .none
     }
 
+    /// Asks this thread for a checkpoint, whatever the log holds.
+    func ask() {
+        wake.lock()
+        requested = true
+        wake.broadcast()
+        wake.unlock()
+    }
+
     /// Whether this thread is neither checkpointing nor asked to.
     var isIdle: Bool {
         wake.lock()
@@ -113,10 +121,7 @@ final class Checkpointer: @unchecked Sendable {
         case .none:
             break
         case .ask:
-            wake.lock()
-            requested = true
-            wake.broadcast()
-            wake.unlock()
+            ask()
         case .finish:
             sqlite3_wal_checkpoint(writer, schema)
             backfilled.store(frames, ordering: .relaxed)
