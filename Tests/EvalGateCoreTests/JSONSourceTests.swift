@@ -96,4 +96,25 @@ import Testing
             #expect((JSONSource.checkResults(text) ?? []) == viaTree(text), "\(text)")
         }
     }
+
+    @Test func storedAttemptsReadAsTheirPlainValuesSay() throws {
+        // attemptRecords reads without a JSONValue tree; it must read what the tree would.
+        func viaTree(_ text: String) -> [AttemptRecord] {
+            (try? JSONSource.value(text))?.arrayValue?.map {
+                AttemptRecord(
+                    number: Int($0["number"]?.numberValue ?? 0), requestID: $0["request_id"]?.stringValue ?? "own",
+                    outcome: $0["outcome"]?.stringValue ?? "", waitSeconds: $0["wait_seconds"]?.numberValue ?? 0)
+            } ?? []
+        }
+        let texts = [
+            "[]", #"[{"number":1,"outcome":"HTTP 200"}]"#,
+            #"[{"number":1,"outcome":"HTTP 429","request_id":"run/s/c/0/1","wait_seconds":1.5},{"number":2,"outcome":"HTTP 200"}]"#,
+            #"[{"number":"1","outcome":7,"request_id":null,"wait_seconds":"2","extra":[1,{"a":null}]}]"#,
+            #"[{"number":1,"number":2,"outcome":"a","outcome":"b"}]"#, #"["text", 3, null, [], {}]"#, #"{"number":1}"#, "not json",
+            #"[{"number":1},"#, "", #"[{"outcome":"no response within 30 s — "timeout""}]"#,
+        ]
+        for text in texts {
+            #expect(JSONSource.attemptRecords(text, requestID: "own") == viaTree(text), "\(text)")
+        }
+    }
 }

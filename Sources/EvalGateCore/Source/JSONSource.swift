@@ -545,6 +545,83 @@ enum CheckListBuilder: JSONBuilder {
     static func emptyMembers() -> Members { Members() }
 }
 
+extension JSONSource {
+    /// A stored list of attempts (`[{"number", "outcome", "request_id"?, "wait_seconds"?}]`),
+    /// read straight into `AttemptRecord`s, as the plain values read them: a missing request id
+    /// is `requestID` (the result's own), a missing wait 0, anything but an object an attempt 0
+    /// with no outcome. Empty when the text is not a JSON array (reading attempts through a
+    /// `JSONValue` tree was a quarter of decoding a stored result).
+    public static func attemptRecords(_ text: String, requestID: String) -> [AttemptRecord] {
+        var text = text
+        let parsed = text.withUTF8 { bytes -> [AttemptListBuilder.Members]? in
+            var parser = JSONSource(bytes: bytes, file: "", line: 1)
+            guard case .attempts(let attempts)? = try? parser.parseDocument(AttemptListBuilder.self) else { return nil }
+            return attempts
+        }
+        return (parsed ?? []).map {
+            AttemptRecord(number: $0.number, requestID: $0.requestID ?? requestID, outcome: $0.outcome, waitSeconds: $0.waitSeconds)
+        }
+    }
+}
+
+/// Builds the members of stored attempts; `JSONSource.attemptRecords` makes the records.
+enum AttemptListBuilder: JSONBuilder {
+    enum Node {
+        case string(String)
+        case number(Double)
+        case attempt(Members)
+        case attempts([Members])
+        case other
+    }
+
+    struct Members {
+        var number = 0
+        var outcome = ""
+        var requestID: String?
+        var waitSeconds = 0.0
+        /// Which of the four keys were met (bits 0-3), so that the first of a repeated one counts.
+        var seen: UInt8 = 0
+    }
+
+    static var tracksLocations: Bool { false }
+
+    static func scalar(_ text: String, kind: SourceScalar.Kind, at location: SourceLocation) -> Node {
+        switch kind {
+        case .string: .string(text)
+        case .number: Double(text).map(Node.number) ?? .other
+        case .bool, .null: .other
+        }
+    }
+
+    static func add(_ key: String, at location: SourceLocation, _ value: Node, to members: inout Members) {
+        let bit: UInt8
+        switch key {
+        case "number": bit = 1
+        case "outcome": bit = 2
+        case "request_id": bit = 4
+        case "wait_seconds": bit = 8
+        default: return
+        }
+        guard members.seen & bit == 0 else { return }
+        members.seen |= bit
+        switch (key, value) {
+        case ("number", .number(let number)): members.number = number.isFinite && abs(number) < 1e15 ? Int(number) : 0
+        case ("outcome", .string(let text)): members.outcome = text
+        case ("request_id", .string(let text)): members.requestID = text
+        case ("wait_seconds", .number(let number)): members.waitSeconds = number
+        default: break
+        }
+    }
+
+    static func object(_ members: Members, at location: SourceLocation) -> Node { .attempt(members) }
+
+    static func array(_ elements: [Node], at location: SourceLocation) -> Node {
+        .attempts(elements.map { if case .attempt(let members) = $0 { members } else { Members() } })
+    }
+
+    static func emptyMembers() -> Members { Members() }
+}
+
 /// Builds nothing: for checking that a text is JSON without keeping what it says.
 enum CheckingBuilder: JSONBuilder {
     static var tracksLocations: Bool { false }

@@ -171,7 +171,7 @@ extension EvalCase {
         if !expectedTools.isEmpty { json.key("tools_in_order"); json.bool(toolsInOrder) }
         json.object("vars") { json in
             for name in vars.keys.sorted() {
-                json.key(name); json.string(vars[name] ?? "")
+                json.key(escaping: name); json.string(vars[name] ?? "")
             }
         }
         if weight != 1 { json.key("weight"); json.number(weight) }

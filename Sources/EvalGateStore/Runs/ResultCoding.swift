@@ -99,12 +99,8 @@ enum ResultCoding {
 
     /// Attempts as stored; a missing request id is the result's own, a missing wait is 0.
     static func attempts(_ text: String?, requestID: String) -> [AttemptRecord] {
-        guard let text, let values = (try? JSONSource.value(text))?.arrayValue else { return [] }
-        return values.map {
-            AttemptRecord(
-                number: Int($0["number"]?.numberValue ?? 0), requestID: $0["request_id"]?.stringValue ?? requestID,
-                outcome: $0["outcome"]?.stringValue ?? "", waitSeconds: $0["wait_seconds"]?.numberValue ?? 0)
-        }
+        guard let text else { return [] }
+        return JSONSource.attemptRecords(text, requestID: requestID)
     }
 
     /// The columns `decode` reads, in its order.
