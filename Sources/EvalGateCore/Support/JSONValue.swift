@@ -142,29 +142,38 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     /// Appends `text` as a JSON string literal in UTF-8 bytes.
+    ///
+    /// One pass: each run of bytes that needs no escape is copied whole. (A text with one quote
+    /// or line break in it, as most model answers and every stored request have, was written a
+    /// byte at a time after a first pass had looked for one.)
     public static func writeString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        let utf8 = text.utf8
-        let clean: Bool = utf8.withContiguousStorageIfAvailable { buffer in
-            for byte in buffer where byte < 0x20 || byte == 0x22 || byte == 0x5C { return false }
-            out.append(contentsOf: buffer)
-            return true
-        } ?? false
-        if !clean {
-            let hex = Array("0123456789abcdef".utf8)
-            for byte in utf8 {
-                switch byte {
-                case 0x22: out.append(contentsOf: [0x5C, 0x22])
-                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-                case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-                case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-                case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-                case 0..<0x20: out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-                default: out.append(byte)
-                }
-            }
-        }
+        let written: Void? = text.utf8.withContiguousStorageIfAvailable { writeEscaped($0, to: &out) }
+        if written == nil { Array(text.utf8).withUnsafeBufferPointer { writeEscaped($0, to: &out) } }
         out.append(UInt8(ascii: "\""))
+    }
+
+    private static func writeEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        let hex: StaticString = "0123456789abcdef"
+        var copied = 0
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
+            guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
+            if copied < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<index])) }
+            out.append(0x5C)
+            switch byte {
+            case 0x22: out.append(0x22)
+            case 0x5C: out.append(0x5C)
+            case 0x0A: out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(UInt8(ascii: "t"))
+            default:
+                out.append(UInt8(ascii: "u")); out.append(0x30); out.append(0x30)
+                out.append(hex.utf8Start[Int(byte >> 4)]); out.append(hex.utf8Start[Int(byte & 0xF)])
+            }
+            copied = index + 1
+        }
+        if copied < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<bytes.count])) }
     }
 }
 
