@@ -78,6 +78,15 @@ import Testing
         #expect(violations.contains { $0.hasPrefix("$.verdict.outcome:") })
     }
 
+    @Test func junitSecondsAreWhatFoundationsFormatWrites() {
+        var values: [Double] = [0, 0.0005, 0.0015, 0.0025, 1e-9, 0.999_5, 12.345_5, 1e15, -0.0004, -3.25, .infinity, .nan]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 { values.append(Double.random(in: 0..<100_000, using: &generator) / 1000) }
+        for value in values {
+            #expect(JUnitWriter.seconds(value) == String(format: "%.3f", value), "\(value)")
+        }
+    }
+
     @Test func aStoredRequestIsCopiedWhenItParsesAndNullWhenItDoesNot() throws {
         // results.json copies each case's stored request as it is; a store edited by hand (or
         // damaged) must not make the report invalid JSON.
