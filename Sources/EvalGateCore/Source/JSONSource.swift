@@ -497,7 +497,7 @@ enum CheckListBuilder: JSONBuilder {
         var passed = false
         var reason = ""
         var weight = 1.0
-        /// Which of the four keys were met (bits 0-3), so that the first of a repeated one counts.
+        /// Which of `keys` were met (`firstMention`).
         var seen: UInt8 = 0
     }
 
@@ -512,18 +512,10 @@ enum CheckListBuilder: JSONBuilder {
         }
     }
 
+    private static let keys = ["check", "passed", "reason", "weight"]
+
     static func add(_ key: String, at location: SourceLocation, _ value: Node, to members: inout Members) {
-        // The first of a repeated key counts, as for a plain value.
-        let bit: UInt8
-        switch key {
-        case "check": bit = 1
-        case "passed": bit = 2
-        case "reason": bit = 4
-        case "weight": bit = 8
-        default: return
-        }
-        guard members.seen & bit == 0 else { return }
-        members.seen |= bit
+        guard JSONSource.firstMention(of: key, among: keys, seen: &members.seen) else { return }
         switch (key, value) {
         case ("check", .string(let text)): members.check = text
         case ("passed", .bool(let flag)): members.passed = flag
@@ -564,6 +556,18 @@ extension JSONSource {
     }
 }
 
+extension JSONSource {
+    /// Whether `key` is one of `keys` mentioned for the first time in its object, marking it in
+    /// `seen` (bit i for `keys[i]`): the first of a repeated key counts, as for a plain value.
+    static func firstMention(of key: String, among keys: [String], seen: inout UInt8) -> Bool {
+        guard let index = keys.firstIndex(of: key) else { return false }
+        let bit = UInt8(1) << index
+        guard seen & bit == 0 else { return false }
+        seen |= bit
+        return true
+    }
+}
+
 /// Builds the members of stored attempts; `JSONSource.attemptRecords` makes the records.
 enum AttemptListBuilder: JSONBuilder {
     enum Node {
@@ -579,7 +583,7 @@ enum AttemptListBuilder: JSONBuilder {
         var outcome = ""
         var requestID: String?
         var waitSeconds = 0.0
-        /// Which of the four keys were met (bits 0-3), so that the first of a repeated one counts.
+        /// Which of `keys` were met (`firstMention`).
         var seen: UInt8 = 0
     }
 
@@ -593,17 +597,10 @@ enum AttemptListBuilder: JSONBuilder {
         }
     }
 
+    private static let keys = ["number", "outcome", "request_id", "wait_seconds"]
+
     static func add(_ key: String, at location: SourceLocation, _ value: Node, to members: inout Members) {
-        let bit: UInt8
-        switch key {
-        case "number": bit = 1
-        case "outcome": bit = 2
-        case "request_id": bit = 4
-        case "wait_seconds": bit = 8
-        default: return
-        }
-        guard members.seen & bit == 0 else { return }
-        members.seen |= bit
+        guard JSONSource.firstMention(of: key, among: keys, seen: &members.seen) else { return }
         switch (key, value) {
         case ("number", .number(let number)): members.number = number.isFinite && abs(number) < 1e15 ? Int(number) : 0
         case ("outcome", .string(let text)): members.outcome = text
