@@ -22,4 +22,12 @@ static inline int evalgate_sqlite3_bind_text_static(sqlite3_stmt *stmt, int inde
 static inline int evalgate_sqlite3_disable_memstatus(void) {
     return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
+/// Sets SQLite's defensive mode on a connection (1 on, 0 off; -1 leaves it), which forbids
+/// `writable_schema`, and writes the mode it had before to `was`. Off by default in Debian's
+/// build; some builds turn it on. Returns SQLITE_OK on success.
+static inline int evalgate_sqlite3_set_defensive(sqlite3 *db, int on, int *was) {
+    int code = sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, -1, was);
+    if (code != SQLITE_OK || on < 0) return code;
+    return sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, on, (int *)0);
+}
 #endif

@@ -177,6 +177,9 @@ public enum StoreSchema {
             throw StoreError(code: 26, message: "the table \(table) is not defined as this evalgate expects (no \(from)); nothing was changed", path: database.path)
         }
         let cookie = try database.integer("PRAGMA schema_version")
+        // Defensive mode (on in some builds of SQLite) would refuse the edit; it is restored after.
+        let defensive = try database.setDefensive(false)
+        defer { if defensive { try? database.setDefensive(true) } }
         try database.execute("PRAGMA writable_schema = ON")
         do {
             try database.prepare("UPDATE sqlite_schema SET sql = replace(sql, ?, ?) WHERE type = 'table' AND name = ?")

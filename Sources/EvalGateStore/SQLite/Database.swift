@@ -69,6 +69,17 @@ public final class Database {
         }, Unmanaged.passUnretained(made).toOpaque())
     }
 
+    /// Turns SQLite's defensive mode on or off for this connection, and returns whether it was
+    /// on: off lets a migration edit the stored schema (`StoreSchema.Migration.redefine`), where
+    /// a build of SQLite has it on.
+    @discardableResult
+    func setDefensive(_ on: Bool) throws(StoreError) -> Bool {
+        var was: Int32 = 0
+        let code = evalgate_sqlite3_set_defensive(handle, on ? 1 : 0, &was)
+        if code != SQLITE_OK { throw error(code, sql: nil) }
+        return was != 0
+    }
+
     /// A passive checkpoint of the main database: the frames of the log now copied, or nil when
     /// it failed (another checkpoint under way; the next request tries again).
     func checkpointPassively() -> Int32? {

@@ -1,0 +1,35 @@
+@testable import EvalGateStore
+import Foundation
+import TestSupport
+import Testing
+
+@Suite struct StoreSchemaTests {
+    /// Schema 10 edits the stored CREATE TABLE, which SQLite's defensive mode forbids; some builds
+    /// of SQLite turn that mode on. The migration turns it off for the edit and back on after.
+    @Test func schema10IsReachedOnAConnectionInDefensiveMode() async throws {
+        let folder = try TemporaryDirectory()
+        let path = folder.url.appendingPathComponent("runs.sqlite").path
+        let store = try await RunStore.open(path: path, role: .runs)
+        await store.close()
+        // The file as schema 9 wrote it.
+        let downgrade = try await ProcessRunner.tool("sqlite3", [
+            path,
+            """
+            PRAGMA writable_schema = ON;
+            UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (status = ''pass'' OR status = ''fail'' OR status = ''error'')', 'CHECK (status IN (''pass'', ''fail'', ''error''))') WHERE name = 'results';
+            PRAGMA writable_schema = OFF;
+            PRAGMA user_version = 9;
+            """,
+        ])
+        #expect(downgrade.status == 0, "\(downgrade.stderr)")
+
+        let database = try Database(path: path, mode: .readWriteCreate)
+        try database.setDefensive(true)
+        try StoreSchema.migrate(database)
+        #expect(try database.integer("PRAGMA user_version") == StoreSchema.currentVersion)
+        #expect(try database.setDefensive(true), "defensive mode is on again after the migration")
+        let definition = try database.text("SELECT sql FROM sqlite_schema WHERE name = 'results'") ?? ""
+        #expect(definition.contains("CHECK (status = 'pass' OR status = 'fail' OR status = 'error')"))
+        #expect(try database.text("PRAGMA integrity_check") == "ok")
+    }
+}
