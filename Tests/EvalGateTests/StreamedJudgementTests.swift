@@ -78,3 +78,25 @@ import Testing
         }
     }
 }
+
+@Suite struct StoredRequestTests {
+    /// The runner writes the stored request directly; it must be the canonical text of the value
+    /// it stands for, byte for byte (keys sorted, strings escaped the same way).
+    @Test func theStoredRequestIsTheCanonicalTextOfItsValue() {
+        let cases: [([ChatMessage], [String: String])] = [
+            ([], [:]),
+            ([ChatMessage(role: "user", content: "How long do I have to return it?")], [:]),
+            (
+                [ChatMessage(role: "system", content: "Be brief.\nAlways."), ChatMessage(role: "user", content: "say \"hi\" \\ <b> \u{1}")],
+                ["zeta": "1", "alpha": "two", "Émile": "é", "a\"b": "quote", "B": "upper", "": "empty"]
+            ),
+        ]
+        for (messages, vars) in cases {
+            let value: JSONValue = [
+                "messages": .array(messages.map { ["role": .string($0.role), "content": .string($0.content)] }),
+                "vars": .object(vars.mapValues(JSONValue.string)),
+            ]
+            #expect(Runner.requestJSON(messages, vars: vars) == value.canonicalText)
+        }
+    }
+}

@@ -203,12 +203,31 @@ public struct Runner: Sendable {
         var result = Scorer.score(evalCase, sample: item.sample, outcome: outcome, requestID: requestID + "/1", context: context,
             systemPrompt: rendered.system, gradedChecks: graded)
         result.cached = fromCache
-        let sent: JSONValue = [
-            "messages": .array(rendered.messages.map { ["role": .string($0.role), "content": .string($0.content)] }),
-            "vars": .object(evalCase.vars.mapValues(JSONValue.string)),
-        ]
-        result.requestJSON = sent.canonicalText
+        result.requestJSON = Self.requestJSON(rendered.messages, vars: evalCase.vars)
         return result
+    }
+
+    /// The request as stored: `{"messages": [{"content", "role"}], "vars": {…}}`, the canonical
+    /// text of that value (keys sorted), written directly: building the value's dictionaries and
+    /// sorting them again was 2% of a 100,000-case replayed gate.
+    static func requestJSON(_ messages: [ChatMessage], vars: [String: String]) -> String {
+        var json = JSONWriter(capacity: 256)
+        json.beginObject()
+        json.array("messages") { json in
+            for message in messages {
+                json.beginObject()
+                json.key("content"); json.string(message.content)
+                json.key("role"); json.string(message.role)
+                json.endObject()
+            }
+        }
+        json.object("vars") { json in
+            for name in vars.keys.sorted() {
+                json.key(escaping: name); json.string(vars[name] ?? "")
+            }
+        }
+        json.endObject()
+        return String(decoding: json.bytes, as: UTF8.self)
     }
 }
 
