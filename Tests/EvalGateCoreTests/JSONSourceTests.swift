@@ -97,6 +97,34 @@ import Testing
         }
     }
 
+    /// The writer keeps its commas in a bit mask for 64 levels and an array past them.
+    @Test func theWriterNestsArraysAndObjectsPastSixtyFourLevels() throws {
+        var expected: JSONValue = [1, 2]
+        for level in 0..<70 { expected = level.isMultiple(of: 2) ? .array([expected, "x", .null]) : ["a": expected, "b": true] }
+        func write(_ value: JSONValue, _ writer: inout JSONWriter) {
+            switch value {
+            case .array(let elements):
+                writer.beginArray()
+                for element in elements { write(element, &writer) }
+                writer.endArray()
+            case .object(let members):
+                writer.beginObject()
+                for key in members.keys.sorted() {
+                    writer.key(escaping: key)
+                    write(members[key]!, &writer)
+                }
+                writer.endObject()
+            default:
+                writer.json(value)
+            }
+        }
+        var writer = JSONWriter()
+        write(expected, &writer)
+        let text = String(decoding: writer.bytes, as: UTF8.self)
+        #expect(text == expected.canonicalText)
+        #expect(try JSONSource.value(text) == expected)
+    }
+
     @Test func storedAttemptsReadAsTheirPlainValuesSay() throws {
         // attemptRecords reads without a JSONValue tree; it must read what the tree would.
         func viaTree(_ text: String) -> [AttemptRecord] {
