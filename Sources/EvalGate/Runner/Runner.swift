@@ -213,19 +213,8 @@ public struct Runner: Sendable {
     static func requestJSON(_ messages: [ChatMessage], vars: [String: String]) -> String {
         var json = JSONWriter(capacity: 256)
         json.beginObject()
-        json.array("messages") { json in
-            for message in messages {
-                json.beginObject()
-                json.key("content"); json.string(message.content)
-                json.key("role"); json.string(message.role)
-                json.endObject()
-            }
-        }
-        json.object("vars") { json in
-            for name in vars.keys.sorted() {
-                json.key(escaping: name); json.string(vars[name] ?? "")
-            }
-        }
+        json.key("messages"); json.chatMessages(messages)
+        json.key("vars"); json.stringMap(vars)
         json.endObject()
         return String(decoding: json.bytes, as: UTF8.self)
     }

@@ -157,23 +157,12 @@ extension EvalCase {
             case .prompt(let text):
                 json.key("prompt"); json.string(text)
             case .messages(let messages):
-                json.array("messages") { json in
-                    for message in messages {
-                        json.beginObject()
-                        json.key("content"); json.string(message.content)
-                        json.key("role"); json.string(message.role)
-                        json.endObject()
-                    }
-                }
+                json.key("messages"); json.chatMessages(messages)
             }
         }
         json.key("kind"); json.string(kind.rawValue)
         if !expectedTools.isEmpty { json.key("tools_in_order"); json.bool(toolsInOrder) }
-        json.object("vars") { json in
-            for name in vars.keys.sorted() {
-                json.key(escaping: name); json.string(vars[name] ?? "")
-            }
-        }
+        json.key("vars"); json.stringMap(vars)
         if weight != 1 { json.key("weight"); json.number(weight) }
         json.endObject()
         return json.bytes

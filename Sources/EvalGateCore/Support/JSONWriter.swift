@@ -171,4 +171,26 @@ extension JSONWriter {
         }
         endArray()
     }
+
+    /// Chat messages as `[{"content", "role"}]`, keys sorted: how a case's fingerprint and a
+    /// result's stored request write them.
+    public mutating func chatMessages(_ messages: [ChatMessage]) {
+        beginArray()
+        for message in messages {
+            beginObject()
+            key("content"); string(message.content)
+            key("role"); string(message.role)
+            endObject()
+        }
+        endArray()
+    }
+
+    /// A map of strings as an object, keys sorted (as `canonicalText` writes it).
+    public mutating func stringMap(_ values: [String: String]) {
+        beginObject()
+        for name in values.keys.sorted() {
+            key(escaping: name); string(values[name] ?? "")
+        }
+        endObject()
+    }
 }
