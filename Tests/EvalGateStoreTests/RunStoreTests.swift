@@ -256,17 +256,7 @@ private func writeRun(_ store: RunStore, _ id: String, _ results: [CaseResult]) 
         try await baseline.promote(runID: "run-1", from: runs, name: "main")
         await baseline.close()
         await runs.close()
-        // The file as schema 9 wrote it: the same tables, the IN-list constraint, version 9.
-        let downgrade = try await ProcessRunner.tool("sqlite3", [
-            path,
-            """
-            PRAGMA writable_schema = ON;
-            UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (status = ''pass'' OR status = ''fail'' OR status = ''error'')', 'CHECK (status IN (''pass'', ''fail'', ''error''))') WHERE name = 'results';
-            PRAGMA writable_schema = OFF;
-            PRAGMA user_version = 9;
-            """,
-        ])
-        #expect(downgrade.status == 0, "\(downgrade.stderr)")
+        try await rewriteAsSchema9(path)
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         let reader = try await RunStore.open(path: path, role: .baselineForReading)
         let run = try #require(try await reader.baselineRun(name: "main"))
