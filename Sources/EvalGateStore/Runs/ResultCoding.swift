@@ -37,8 +37,8 @@ enum ResultCoding {
     /// The response cache's row for a fresh answer.
     static func cacheRow(config: String, _ result: CaseResult, _ response: ModelResponse) -> PackedRow {
         var row = PackedRow(capacity: 256 + response.text.utf8.count, columns: 5)
-        row.text(config); row.text(result.caseFingerprint); row.integer(result.sample); row.text(responseJSON(response))
-        row.text(Timestamp.iso8601(result.finishedAt))
+        row.text(config); row.text(result.caseFingerprint); row.integer(result.sample); row.json { writeResponse(response, to: &$0) }
+        row.text { Timestamp.writeISO8601(result.finishedAt, to: &$0) }
         return row
     }
 
@@ -56,19 +56,20 @@ enum ResultCoding {
         json.endArray()
     }
 
-    /// A response as cache JSON.
-    static func responseJSON(_ response: ModelResponse) -> String {
-        var members: [String: JSONValue] = [
-            "text": .string(response.text),
-            "tool_calls": .array(response.toolCalls.map { ["name": .string($0.name), "arguments": $0.arguments] }),
-            "latency_ms": .number(response.latencyMs),
-        ]
-        if let value = response.usage.inputTokens { members["input_tokens"] = .number(Double(value)) }
-        if let value = response.usage.outputTokens { members["output_tokens"] = .number(Double(value)) }
-        if let value = response.servedModel { members["model"] = .string(value) }
-        if let value = response.finishReason { members["finish_reason"] = .string(value) }
-        if let value = response.systemFingerprint { members["system_fingerprint"] = .string(value) }
-        return JSONValue.object(members).canonicalText
+    /// A response as cache JSON, keys sorted (the canonical text of its value), written into the
+    /// row's buffer as the result's own columns are: it was a dictionary built and sorted for
+    /// every fresh answer.
+    static func writeResponse(_ response: ModelResponse, to json: inout JSONWriter) {
+        json.beginObject()
+        if let value = response.finishReason { json.key("finish_reason"); json.string(value) }
+        if let value = response.usage.inputTokens { json.key("input_tokens"); json.number(value) }
+        json.key("latency_ms"); json.number(response.latencyMs)
+        if let value = response.servedModel { json.key("model"); json.string(value) }
+        if let value = response.usage.outputTokens { json.key("output_tokens"); json.number(value) }
+        if let value = response.systemFingerprint { json.key("system_fingerprint"); json.string(value) }
+        json.key("text"); json.string(response.text)
+        json.key("tool_calls"); json.toolCalls(response.toolCalls)
+        json.endObject()
     }
 
     static func response(fromJSON text: String) -> ModelResponse? {
