@@ -23,7 +23,7 @@ struct Validate: AsyncParsableCommand {
               config fingerprint \(config.fingerprint)
               provider \(config.provider.type.rawValue), model \(config.provider.model)
               \(goldens.count) golden suite(s), \(goldens.reduce(0) { $0 + $1.caseCount }) cases; \(adversarials.count) adversarial suite(s), \(adversarials.reduce(0) { $0 + $1.caseCount }) cases
-              plan: \(loaded.plan.cases.count) cases, \(loaded.plan.count) requests (run.repeat \(loaded.plan.samples); a case's own repeat wins)
+              plan: \(loaded.plan.caseCount) cases, \(loaded.plan.count) requests (run.repeat \(loaded.plan.samples); a case's own repeat wins)
             """)
     }
 }

@@ -72,9 +72,9 @@ import Testing
         let prompt = PromptSettings(system: nil, systemFile: nil, template: "{{prompt}}", templateLocation: SourceLocation(file: "f", line: 1, column: 1))
         let plan = try Plan(suites: [suite], samples: 2, prompt: prompt)
         #expect(plan.count == 7)
-        let labels = (0..<plan.count).map { index -> String in
+        let labels = try (0..<plan.count).map { index throws -> String in
             let item = plan.item(at: index)
-            return plan.cases[item.caseIndex].id + String(item.sample)
+            return try plan.evalCase(at: item.caseIndex).id + String(item.sample)
         }
         #expect(labels == ["a0", "a1", "b0", "b1", "b2", "c0", "c1"])
     }

@@ -30,6 +30,25 @@ func request(_ suite: String = "s", _ caseID: String = "c", sample: Int = 0, tim
         await #expect(throws: ProviderFailure("HTTP 503 after 3 attempts", latencyMs: 900)) { try await provider.respond(to: request("s", "d")) }
     }
 
+    /// The recording is read a block at a time and answered from by offset: a line past the
+    /// first 1 MiB block answers, and a line changed after the recording was checked is an error
+    /// naming it, never another answer.
+    @Test func answersFromPastTheFirstBlockAndRefusesALineChangedUnderTheRun() async throws {
+        let folder = try TemporaryDirectory()
+        let padding = String(repeating: "p", count: 100)
+        var lines = (0..<40_000).map { #"{"suite":"s","case":"c\#($0)","text":"answer \#($0) \#(padding)"}"# }
+        let file = try folder.write("rec.jsonl", lines.joined(separator: "\n") + "\n")
+        let provider = try ReplayProvider(recording: file, displayPath: "rec.jsonl")
+        #expect(try await provider.respond(to: request("s", "c39999")).text == "answer 39999 \(padding)")
+        #expect(try await provider.respond(to: request("s", "c31000")).text == "answer 31000 \(padding)")
+        lines[31_000] = lines[31_000].replacingOccurrences(of: "answer", with: "ANSWER")
+        try folder.write("rec.jsonl", lines.joined(separator: "\n") + "\n")
+        await #expect(throws: ProviderFailure("rec.jsonl changed during the run: line 31001 is not the line that was checked")) {
+            try await provider.respond(to: request("s", "c31000"))
+        }
+        provider.close()
+    }
+
     @Test func aMissingEntryIsAnErrorThatNamesTheCase() async throws {
         let folder = try TemporaryDirectory()
         let provider = try ReplayProvider(recording: try folder.write("rec.jsonl", #"{"suite":"s","case":"c","text":"x"}"#), displayPath: "rec.jsonl")

@@ -31,7 +31,7 @@ import Testing
         let stored = try await ProcessRunner.tool("sqlite3", [fixture, "SELECT case_fingerprint FROM results WHERE suite = 'refunds' AND case_id = 'return-window';"])
         let folder = try copyOfExample()
         let project = try await Project.load(Project.Options(workingDirectory: folder.url))
-        let current = try #require(project.plan.cases.first { $0.qualifiedID == "refunds/return-window" })
+        let current = try #require(try project.plan.cases.first { $0.qualifiedID == "refunds/return-window" })
         #expect(current.expectedTools.isEmpty)
         #expect(stored.stdout.trimmingCharacters(in: .newlines) == current.fingerprint)
     }

@@ -134,6 +134,10 @@ public struct GateRun: Sendable {
             await store.close()
             throw .storage("results of run \(runID) could not be stored: \(failure)")
         }
+        if let failure = control.inputFailure {
+            await store.close()
+            throw .invalidInput(failure)
+        }
 
         return try await judgeAndClose(runID: runID, status: status, store: store)
     }
@@ -212,7 +216,7 @@ public struct GateRun: Sendable {
         var judgement = RunJudgement(
             config: project.config, compare: compare, requireBaseline: requireBaseline, countRemoved: project.filter.isEmpty,
             planned: project.plan.count, workingDirectory: project.workingDirectory)
-        judgement.tags = CaseTags(project.plan.cases)
+        judgement.tags = CaseTags(project.plan.heldCases, lines: project.plan.caseLines)
         judgement.reportTargets = reportTargets ?? project.config.reports.formats.map { ($0, project.config.reports.url(for: $0)) }
         judgement.stepSummary = stepSummary
         judgement.printedJSON = printedJSON

@@ -208,31 +208,58 @@ struct RunJudgement: Sendable {
 /// cases): the cases themselves (the plan's array, shared, not copied) and the positions of the
 /// tagged ones sorted by key, searched by halves.
 struct CaseTags: Sendable {
-    private let cases: [EvalCase]
-    private let order: [Int32]
-
-    init(_ cases: [EvalCase]) {
-        self.cases = cases
-        var order: [Int32] = cases.indices.filter { !cases[$0].tags.isEmpty }.map { Int32($0) }
-        func key(_ index: Int32) -> CaseKey { CaseKey(suite: cases[Int(index)].suite, caseID: cases[Int(index)].id) }
-        // Suites are usually written in id order already; sort only when they are not.
-        if zip(order, order.dropFirst()).contains(where: { !(key($0) < key($1)) }) {
-            order.sort { key($0) < key($1) }
-        }
-        self.order = order
+    /// A held tagged case: its suite and tag list as indexes into `suites` and `lists` (both hold
+    /// each name or list once). Suites kept by line are asked directly (`CaseLines.tags(of:)`).
+    private struct Entry {
+        var suite: Int32
+        var tags: Int32
+        var id: String
     }
+
+    private var suites: [String] = []
+    private var lists: [[String]] = []
+    /// Sorted by suite name, then id.
+    private var entries: [Entry] = []
+    private var kept: [CaseLines] = []
+
+    init(_ cases: [EvalCase], lines: [CaseLines] = []) {
+        var suiteIndex: [String: Int32] = [:]
+        var listIndex: [[String]: Int32] = [:]
+        func add(suite: String, id: String, tags: [String]) {
+            let suiteNumber = suiteIndex[suite] ?? {
+                suites.append(suite)
+                suiteIndex[suite] = Int32(suites.count - 1)
+                return Int32(suites.count - 1)
+            }()
+            let listNumber = listIndex[tags] ?? {
+                lists.append(tags)
+                listIndex[tags] = Int32(lists.count - 1)
+                return Int32(lists.count - 1)
+            }()
+            entries.append(Entry(suite: suiteNumber, tags: listNumber, id: id))
+        }
+        for evalCase in cases where !evalCase.tags.isEmpty { add(suite: evalCase.suite, id: evalCase.id, tags: evalCase.tags) }
+        kept = lines
+        // Suites are usually written in id order already; sort only when they are not.
+        let names = suites
+        func key(_ entry: Entry) -> CaseKey { CaseKey(suite: names[Int(entry.suite)], caseID: entry.id) }
+        if zip(entries, entries.dropFirst()).contains(where: { !(key($0) < key($1)) }) {
+            entries.sort { key($0) < key($1) }
+        }
+    }
+
+    private func key(_ entry: Entry) -> CaseKey { CaseKey(suite: suites[Int(entry.suite)], caseID: entry.id) }
 
     /// The tags of the case with `key` (none for an unknown case).
     subscript(key: CaseKey) -> [String] {
-        var low = 0, high = order.count
+        if let suite = kept.first(where: { $0.suite == key.suite }) { return suite.tags(of: key.caseID) }
+        var low = 0, high = entries.count
         while low < high {
             let middle = (low + high) / 2
-            let found = cases[Int(order[middle])]
-            if CaseKey(suite: found.suite, caseID: found.id) < key { low = middle + 1 } else { high = middle }
+            if self.key(entries[middle]) < key { low = middle + 1 } else { high = middle }
         }
-        guard low < order.count else { return [] }
-        let found = cases[Int(order[low])]
-        return found.suite == key.suite && found.id == key.caseID ? found.tags : []
+        guard low < entries.count, self.key(entries[low]) == key else { return [] }
+        return lists[Int(entries[low].tags)]
     }
 }
 

@@ -103,7 +103,7 @@ public struct StoredRunReport: Sendable {
             workingDirectory: options.workingDirectory)
         judgement.recorded = record
         judgement.againstRunID = againstRunID
-        judgement.tags = CaseTags(suites.flatMap(\.cases))
+        judgement.tags = CaseTags(suites.flatMap(\.cases), lines: suites.compactMap(\.lines))
         judgement.reportTargets = targets
         judgement.printedJSON = printedJSON
         let status: RunStatus = record.status == .running && record.isAbandoned ? .interrupted : record.status

@@ -75,8 +75,8 @@ public struct Project: Sendable {
         let planned = Result { () throws(ValidationError) in
             let suites = try SuiteLoader.load(
                 config.suites, prompt: config.prompt, toolNames: config.tools?.names, graders: (config.judge != nil, config.embeddings != nil),
-                workingDirectory: options.workingDirectory)
-            let outlines = suites.map { SuiteOutline(name: $0.name, kind: $0.kind, caseCount: $0.cases.count) }
+                workingDirectory: options.workingDirectory, byLine: options.filter)
+            let outlines = suites.map { SuiteOutline(name: $0.name, kind: $0.kind, caseCount: $0.caseCount) }
             return (outlines, try Plan(suites: consume suites, filter: options.filter, samples: config.run.repeat, prompt: config.prompt))
         }
         // A provider made for nothing (the suites or the grader failed) is closed: an HTTP one has a

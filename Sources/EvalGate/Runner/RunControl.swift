@@ -1,3 +1,4 @@
+import EvalGateCore
 import EvalGateProviders
 import Synchronization
 
@@ -22,6 +23,18 @@ public final class RunControl: Sendable {
     }
 
     public var isStopRequested: Bool { stopped.withLock { $0 } || isAborted }
+
+    private let failure = Mutex<ValidationError?>(nil)
+
+    /// Stops the run because its input went wrong under it (a suite file changed): nothing new
+    /// starts, and `inputFailure` says what (the first such failure).
+    public func stop(because error: ValidationError) {
+        failure.withLock { if $0 == nil { $0 = error } }
+        requestStop()
+    }
+
+    /// Why the run was stopped by its input, if it was.
+    public var inputFailure: ValidationError? { failure.withLock { $0 } }
 
     /// Cancels the requests in flight (the commands of `exec` providers are killed with their
     /// process groups) and starts nothing new; what they would have returned is not stored.

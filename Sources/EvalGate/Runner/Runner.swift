@@ -123,8 +123,10 @@ public struct Runner: Sendable {
             while next < total {
                 let item = plan.item(at: next)
                 next += 1
-                let evalCase = plan.cases[item.caseIndex]
-                if finished.contains(RunStore.ResultCursor(suite: evalCase.suite, caseID: evalCase.id, sample: item.sample)) {
+                // A case that cannot be read again is sent, and stops the run there (`execute`).
+                if !finished.isEmpty, let evalCase = try? plan.evalCase(at: item.caseIndex),
+                    finished.contains(RunStore.ResultCursor(suite: evalCase.suite, caseID: evalCase.id, sample: item.sample))
+                {
                     started += 1
                     done += 1
                     continue
@@ -159,8 +161,17 @@ public struct Runner: Sendable {
 
     /// Sends one item and scores it. Returns nil when the request was cut short by cancellation:
     /// such a result is no verdict and is not stored, so a resumed run sends it again.
+    ///
+    /// A case kept by line whose file changed under the run is not sent: the run stops, and
+    /// `control.inputFailure` says which line.
     func execute(_ item: PlanItem, runID: String) async -> CaseResult? {
-        let evalCase = plan.cases[item.caseIndex]
+        let evalCase: EvalCase
+        do {
+            evalCase = try plan.evalCase(at: item.caseIndex)
+        } catch {
+            control.stop(because: error)
+            return nil
+        }
         let requestID = "\(runID)/\(evalCase.suite)/\(evalCase.id)/\(item.sample)"
         let rendered = plan.request(for: evalCase)
         let request = ProviderRequest(

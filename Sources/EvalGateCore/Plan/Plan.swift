@@ -42,10 +42,16 @@ public struct PlanItem: Sendable, Hashable {
 
 /// The work of a run: the selected cases, each run `samples` times (or its own `repeat`).
 ///
-/// Requests are rendered when they are sent (`request(for:)`), not held here, so a plan of
-/// 100,000 cases costs the cases and nothing more.
+/// Requests are rendered when they are sent (`request(for:)`), not held here. Cases are held,
+/// or, for a large JSONL suite loaded by line, read from their file as they are asked for
+/// (`evalCase(at:)`), so a plan of 100,000 such cases costs 40 bytes a case.
 public struct Plan: Sendable {
-    public let cases: [EvalCase]
+    /// The held cases, in plan order (each segment of held cases is a run of this array).
+    private let held: [EvalCase]
+    /// The plan's cases in order, a segment per suite (or run of suites) held or kept by line.
+    private let segments: [Segment]
+    /// The number of selected cases.
+    public let caseCount: Int
     /// The run's samples per case; a case with its own `repeat` uses that instead.
     public let samples: Int
     /// `starts[i]` is the index of case i's first item; the last element is the total.
@@ -54,7 +60,16 @@ public struct Plan: Sendable {
     private let systemTemplate: PromptTemplate?
     private let userTemplate: PromptTemplate
 
-    /// Selects cases from `suites` with `filter`.
+    /// Cases `first ..< first + count` of the plan, from `held` (at `heldStart`) or from `lines`.
+    private struct Segment: Sendable {
+        var first: Int
+        var count: Int
+        var heldStart: Int
+        var lines: CaseLines?
+    }
+
+    /// Selects cases from `suites` with `filter`. Suites kept by line were filtered when they were
+    /// loaded (with the same filter) and are taken whole.
     ///
     /// - Throws: `ValidationError` when a filter names a suite that does not exist, or selects nothing.
     /// The suites are consumed: a suite selected whole lends the plan its array of cases, so a
@@ -70,32 +85,56 @@ public struct Plan: Sendable {
         try log.throwIfAny()
         // Each case asked once (`--shard` hashes its id): nil when nothing is filtered out.
         let keep: [[Bool]]? = filter.isEmpty ? nil : suites.map { $0.cases.map(filter.includes) }
-        let included = suites.indices.map { index in keep.map { $0[index].count { $0 } } ?? suites[index].cases.count }
+        let included = suites.indices.map { index in
+            suites[index].lines?.count ?? keep.map { $0[index].count { $0 } } ?? suites[index].cases.count
+        }
         var selected: [EvalCase] = []
-        if let whole = suites.indices.first(where: { included[$0] > 0 }), included[whole] == suites[whole].cases.count,
-            included.reduce(0, +) == included[whole]
+        var segments: [Segment] = []
+        if let whole = suites.indices.first(where: { included[$0] > 0 }), suites[whole].lines == nil,
+            included[whole] == suites[whole].cases.count, included.reduce(0, +) == included[whole]
         {
             selected = suites[whole].cases
             suites[whole].cases = []
+            segments = [Segment(first: 0, count: selected.count, heldStart: 0, lines: nil)]
         } else {
-            selected.reserveCapacity(included.reduce(0, +))
-            for index in suites.indices {
-                for (position, evalCase) in suites[index].cases.enumerated() where keep?[index][position] ?? true {
-                    selected.append(evalCase)
+            selected.reserveCapacity(suites.indices.filter { suites[$0].lines == nil }.reduce(0) { $0 + included[$1] })
+            var first = 0
+            for index in suites.indices where included[index] > 0 {
+                if let lines = suites[index].lines {
+                    segments.append(Segment(first: first, count: lines.count, heldStart: 0, lines: lines))
+                } else {
+                    let heldStart = selected.count
+                    for (position, evalCase) in suites[index].cases.enumerated() where keep?[index][position] ?? true {
+                        selected.append(evalCase)
+                    }
+                    suites[index].cases = []
+                    if let last = segments.last, last.lines == nil {
+                        segments[segments.count - 1].count += included[index]
+                    } else {
+                        segments.append(Segment(first: first, count: included[index], heldStart: heldStart, lines: nil))
+                    }
                 }
-                suites[index].cases = []
+                first += included[index]
             }
         }
+        let caseCount = included.reduce(0, +)
         // A shard of a small suite may hold no case: that is a run with nothing to do, not an error.
         let shardOnly = filter.shard != nil && filter.suites.isEmpty && filter.tags.isEmpty && filter.cases.isEmpty
-        if selected.isEmpty && !shardOnly {
+        if caseCount == 0 && !shardOnly {
             throw ValidationError(origin, "the filters select no case (suites: \(filter.suites), tags: \(filter.tags), cases: \(filter.cases))")
         }
-        self.cases = selected
+        self.held = selected
+        self.segments = segments
+        self.caseCount = caseCount
         self.samples = samples
         var starts = [0]
-        starts.reserveCapacity(selected.count + 1)
-        for evalCase in selected { starts.append(starts[starts.count - 1] + (evalCase.repeatCount ?? samples)) }
+        starts.reserveCapacity(caseCount + 1)
+        for segment in segments {
+            for position in 0..<segment.count {
+                let own = segment.lines.map { $0.repeatCount(at: position) } ?? selected[segment.heldStart + position].repeatCount
+                starts.append(starts[starts.count - 1] + (own ?? samples))
+            }
+        }
         self.starts = starts
         self.prompt = prompt
         self.systemTemplate = prompt.system.flatMap { try? PromptTemplate($0) }
@@ -111,13 +150,42 @@ public struct Plan: Sendable {
     /// Item `index` of the plan (0 ..< count): every sample of the first case, then the next case, …
     public func item(at index: Int) -> PlanItem {
         // Binary search for the last case starting at or before `index`.
-        var low = 0, high = cases.count - 1
+        var low = 0, high = caseCount - 1
         while low < high {
             let middle = (low + high + 1) / 2
             if starts[middle] <= index { low = middle } else { high = middle - 1 }
         }
         return PlanItem(caseIndex: low, sample: index - starts[low])
     }
+
+    /// Case `index` of the plan (0 ..< caseCount): held, or read from its file again.
+    ///
+    /// - Throws: `ValidationError` at the case's line when a suite kept by line changed under the run.
+    public func evalCase(at index: Int) throws(ValidationError) -> EvalCase {
+        var low = 0, high = segments.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if segments[middle].first <= index { low = middle } else { high = middle - 1 }
+        }
+        let segment = segments[low]
+        if let lines = segment.lines { return try lines.evalCase(at: index - segment.first) }
+        return held[segment.heldStart + index - segment.first]
+    }
+
+    /// Every case of the plan, in order, read from their files where they are kept by line.
+    public var cases: [EvalCase] {
+        get throws(ValidationError) {
+            var all: [EvalCase] = []
+            all.reserveCapacity(caseCount)
+            for index in 0..<caseCount { all.append(try evalCase(at: index)) }
+            return all
+        }
+    }
+
+    /// The held cases, and the suites kept by line, for what needs every case's id and tags
+    /// without reading the cases again.
+    public var heldCases: [EvalCase] { held }
+    public var caseLines: [CaseLines] { segments.compactMap(\.lines) }
 
     /// The request for a case: the system prompt and the conversation, placeholders filled.
     public func request(for evalCase: EvalCase) -> RenderedRequest {

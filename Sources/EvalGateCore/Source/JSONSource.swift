@@ -32,10 +32,12 @@ public struct JSONSource {
 
     /// JSON Lines parsed into plain values, each with its line number: for files whose values need
     /// no locations below the line (a recording), at half the cost of the located tree.
+    /// `firstLine` numbers the text's first line (a block of a larger file).
     public static func forEachLineValue(
-        _ text: String, file: String, log: inout DiagnosticLog, _ body: (JSONValue, Int, inout DiagnosticLog) -> Void
+        _ text: String, file: String, firstLine: Int = 1, log: inout DiagnosticLog, _ body: (JSONValue, Int, inout DiagnosticLog) -> Void
     ) {
-        forEachLine(text, file: file, PlainBuilder.self, log: &log, body)
+        let part = firstLine == 1 ? nil : LineChunk(bytes: 0..<text.utf8.count, firstLine: firstLine)
+        forEachLine(text, file: file, PlainBuilder.self, part: part, log: &log, body)
     }
 
     /// Located JSON Lines of one part of `text` (`part`, from `lineChunks`): for loading the

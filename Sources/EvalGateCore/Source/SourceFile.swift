@@ -40,10 +40,14 @@ public enum SourceFile {
     }
 
     /// Where the first byte that breaks UTF-8 sits, as a line and column.
-    private static func invalidUTF8Location(_ data: Data, file: String) -> SourceLocation {
-        var line = 1, lineStart = 0
+    static func invalidUTF8Location(_ data: Data, file: String) -> SourceLocation {
+        invalidUTF8Location([UInt8](data), file: file, firstLine: 1)
+    }
+
+    /// The same, for bytes that start at line `firstLine` of the file (a block of whole lines).
+    static func invalidUTF8Location(_ bytes: [UInt8], file: String, firstLine: Int) -> SourceLocation {
+        var line = firstLine, lineStart = 0
         var index = 0
-        let bytes = [UInt8](data)
         while index < bytes.count {
             let byte = bytes[index]
             let length: Int

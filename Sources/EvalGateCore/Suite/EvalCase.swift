@@ -176,13 +176,20 @@ public struct Suite: Sendable {
     /// The file's path for messages.
     public var file: String
     public var description: String?
+    /// The cases, when they are held; empty when they are kept by line (`lines`).
     public var cases: [EvalCase]
+    /// A large JSONL suite's selected cases, kept as where their lines lie (see `SuiteLoader.load`).
+    public var lines: CaseLines?
 
-    public init(name: String, kind: SuiteKind, file: String, description: String?, cases: [EvalCase]) {
+    public init(name: String, kind: SuiteKind, file: String, description: String?, cases: [EvalCase], lines: CaseLines? = nil) {
         self.name = name
         self.kind = kind
         self.file = file
         self.description = description
         self.cases = cases
+        self.lines = lines
     }
+
+    /// The cases in the file, selected or not.
+    public var caseCount: Int { lines?.total ?? cases.count }
 }

@@ -15,13 +15,18 @@ public enum SuiteLoader {
     /// Loads every suite under `paths` (files, or folders searched recursively in name order),
     /// checking that `{{vars.NAME}}` used by the prompt settings is defined for each case.
     ///
+    /// With `byLine`, a JSONL file of at least `CaseLines.threshold` bytes keeps its cases as
+    /// where their lines lie (`Suite.lines`), holding only those `byLine` selects, and they are read
+    /// again as they run; `Plan` applies the same filter to the cases that are held.
+    ///
     /// - Throws: `ValidationError` with every problem in every file.
     public static func load(
         _ paths: [PathReference],
         prompt: PromptSettings? = nil,
         toolNames: [String]? = nil,
         graders: (judge: Bool, embeddings: Bool) = (false, false),
-        workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+        byLine: PlanFilter? = nil
     ) throws(ValidationError) -> [Suite] {
         var log = DiagnosticLog()
         var files: [(url: URL, reference: PathReference)] = []
@@ -35,7 +40,7 @@ public enum SuiteLoader {
         for (url, reference) in files {
             let display = DisplayPath.relative(url, to: workingDirectory)
             let kind = defaultKind(for: url, namedBy: reference)
-            guard let suite = loadFile(url, display: display, defaultKind: kind, promptVariables: promptVariables, toolNames: toolNames, graders: graders, log: &log) else { continue }
+            guard let suite = loadFile(url, display: display, defaultKind: kind, promptVariables: promptVariables, toolNames: toolNames, graders: graders, byLine: byLine, log: &log) else { continue }
             if let first = suiteFiles[suite.name] {
                 log.error(SourceLocation(file: display, line: 1, column: 1), "suite '\(suite.name)' is already defined in \(first); suite names must be unique")
                 continue
@@ -101,7 +106,14 @@ public enum SuiteLoader {
         return folders.contains("adversarial") ? .adversarial : .golden
     }
 
-    static func loadFile(_ url: URL, display: String, defaultKind: SuiteKind, promptVariables: [(name: String, usedIn: String)], toolNames: [String]?, graders: AssertionLoader.Graders, log: inout DiagnosticLog) -> Suite? {
+    static func loadFile(_ url: URL, display: String, defaultKind: SuiteKind, promptVariables: [(name: String, usedIn: String)], toolNames: [String]?, graders: AssertionLoader.Graders, byLine: PlanFilter? = nil, log: inout DiagnosticLog) -> Suite? {
+        if let filter = byLine, url.pathExtension.lowercased() == "jsonl",
+            let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int, size >= CaseLines.threshold
+        {
+            let decoding = CaseLines.Decoding(
+                suite: url.deletingPathExtension().lastPathComponent, kind: defaultKind, promptVariables: promptVariables, toolNames: toolNames, graders: graders)
+            return loadJSONLinesByLine(url, display: display, decoding: decoding, filter: filter, log: &log)
+        }
         let text: String
         do {
             text = try SourceFile.read(url, displayPath: display)
@@ -174,7 +186,7 @@ public enum SuiteLoader {
         // cases took a third more than they hold) and never copied.
         let lines = JSONSource.lineCount(text)
         let parts = JSONSource.lineChunks(text, count: lines < 2_000 ? 1 : max(2, ProcessInfo.processInfo.activeProcessorCount))
-        let outcomes = PartOutcomes(count: parts.count)
+        let outcomes = PartOutcomes<Int>(count: parts.count)
         let cases = [EvalCase](unsafeUninitializedCapacity: lines) { buffer, initialized in
             let slots = CaseSlots(buffer: buffer)
             DispatchQueue.concurrentPerform(iterations: parts.count) { index in
@@ -185,11 +197,11 @@ public enum SuiteLoader {
                     slots.initialize(line - 1, to: evalCase)
                     filled.append(line - 1)
                 }
-                outcomes.set(index, filled: filled, log: partLog)
+                outcomes.set(index, found: filled, log: partLog)
             }
             var count = 0
             for index in parts.indices {
-                for slot in outcomes.filled(index) {
+                for slot in outcomes.found(index) {
                     if slot != count { slots.move(slot, to: count) }
                     count += 1
                 }
@@ -449,11 +461,11 @@ private struct CaseSlots: @unchecked Sendable {
     }
 }
 
-/// What each part of a JSONL suite found: the slots it filled, in line order, and its errors.
-private final class PartOutcomes: @unchecked Sendable {
+/// What each part of a JSONL suite (or of a block of one) found, in line order, and its errors.
+final class PartOutcomes<Found>: @unchecked Sendable {
     // @unchecked: part i writes entry i only, through the pointer (no exclusive access to a
     // shared property), before any entry is read.
-    private let entries: UnsafeMutablePointer<(filled: [Int], log: DiagnosticLog)>
+    private let entries: UnsafeMutablePointer<(found: [Found], log: DiagnosticLog)>
     private let count: Int
 
     init(count: Int) {
@@ -467,10 +479,10 @@ private final class PartOutcomes: @unchecked Sendable {
         entries.deallocate()
     }
 
-    func set(_ index: Int, filled: [Int], log: DiagnosticLog) {
-        entries[index] = (filled, log)
+    func set(_ index: Int, found: [Found], log: DiagnosticLog) {
+        entries[index] = (found, log)
     }
 
-    func filled(_ index: Int) -> [Int] { entries[index].filled }
+    func found(_ index: Int) -> [Found] { entries[index].found }
     func log(_ index: Int) -> DiagnosticLog { entries[index].log }
 }

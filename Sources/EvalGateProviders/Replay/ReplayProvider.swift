@@ -1,123 +1,210 @@
 import EvalGateCore
 import Foundation
+import Glibc
+import Synchronization
 
 /// Answers from a recording: a JSONL file with one response per line,
 /// `{"suite", "case", "sample", "text", "tool_calls", "usage", "latency_ms"}` (or `"error"` for a
 /// recorded failure). Offline and deterministic; a case with no line is an error result.
 public struct ReplayProvider: Provider {
-    /// The recording as read (one copy: its UTF-8 is read in place); each answer is decoded from
-    /// its line when asked for.
-    private let text: String
-    /// Every line's key and where the line lies, sorted by key for a binary search. (A dictionary
-    /// of decoded answers was 70 MB for 100,000 lines; this is the file plus 40-odd bytes a line.)
-    private let index: [Entry]
-    private let file: String
+    /// The recording, read again a line at a time as answers are asked for: it is checked whole
+    /// when the provider is made, but never held (100,000 lines were 17 MB of text and 6 MB of
+    /// index; the index is now 32 bytes a line).
+    private let lines: RecordedLines
 
-    struct ReplayKey: Hashable, Sendable, Comparable {
-        var suite: String
-        var caseID: String
-        var sample: Int
-
-        static func < (a: ReplayKey, b: ReplayKey) -> Bool {
-            if a.suite != b.suite { return a.suite < b.suite }
-            if a.caseID != b.caseID { return a.caseID < b.caseID }
-            return a.sample < b.sample
-        }
-    }
-
-    struct Entry: Sendable {
-        var key: ReplayKey
-        var start: Int
-        var end: Int
-        var line: Int
-    }
-
-    /// Reads and checks the whole recording.
+    /// Reads and checks the whole recording, a block of lines at a time.
     ///
     /// - Throws: `ValidationError` naming the line of every malformed or duplicated entry.
     public init(recording url: URL, displayPath: String) throws(ValidationError) {
-        var text = try SourceFile.read(url, displayPath: displayPath)
+        var reader = try LineBlockReader(url, displayPath: displayPath)
         var log = DiagnosticLog()
-        // Byte offsets of each line's start, to find a parsed line's bytes again by its number
-        // (and to size the index: one entry a line at most).
-        var lineStarts: [Int] = [0]
-        let total = text.withUTF8 { bytes in
-            guard let base = bytes.baseAddress else { return 0 }
-            var cursor = base
-            while cursor < base + bytes.count, let found = memchr(cursor, 0x0A, base + bytes.count - cursor) {
-                cursor = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) + 1
-                lineStarts.append(cursor - base)
-            }
-            return bytes.count
-        }
-        var entries: [Entry] = []
-        entries.reserveCapacity(lineStarts.count)
-        JSONSource.forEachLineValue(text, file: displayPath, log: &log) { value, line, log in
-            let at = SourceLocation(file: displayPath, line: line, column: 1)
-            guard case .object(let members) = value else {
-                log.error(at, "each line must be a JSON object, found \(value.typeName)")
-                return
-            }
-            guard case .string(let suite)? = members["suite"], case .string(let caseID)? = members["case"] else {
-                log.error(at, "each line needs string fields 'suite' and 'case'")
-                return
-            }
-            var sample = 0
-            if let value = members["sample"] {
-                guard case .number(let number) = value, number >= 0, number == number.rounded() else {
-                    log.error(at, "'sample' must be a whole number from 0")
-                    return
-                }
-                sample = Int(number)
-            }
-            if case .string? = members["error"] {
-                // A recorded failure: nothing more to check.
-            } else {
-                do throws(ProviderFailure) {
-                    _ = try ResponseDecoding.decode(.object(members))
-                } catch {
-                    log.error(at, error.message)
-                    return
+        var entries: [RecordedLines.Entry] = []
+        while let block = try reader.next() {
+            let starts = block.lineStarts
+            let end = block.offset + block.text.utf8.count
+            var text = block.text
+            text.withUTF8 { bytes in
+                JSONSource.forEachLineValue(block.text, file: displayPath, firstLine: block.firstLine, log: &log) { value, line, log in
+                    guard let key = Self.check(value, at: SourceLocation(file: displayPath, line: line, column: 1), log: &log) else { return }
+                    let start = starts[line - block.firstLine]
+                    var stop = line - block.firstLine + 1 < starts.count ? starts[line - block.firstLine + 1] - 1 : end
+                    if stop > start, bytes[stop - 1 - block.offset] == 0x0D { stop -= 1 }
+                    let lineBytes = UnsafeBufferPointer(rebasing: bytes[(start - block.offset)..<(stop - block.offset)])
+                    entries.append(RecordedLines.Entry(
+                        key: key.hash, offset: Int64(start), length: UInt32(stop - start), line: UInt32(line), digest: LineBlock.digest(lineBytes)))
                 }
             }
-            let start = lineStarts[line - 1]
-            let end = line < lineStarts.count ? lineStarts[line] - 1 : total
-            entries.append(Entry(key: ReplayKey(suite: suite, caseID: caseID, sample: sample), start: start, end: end, line: line))
         }
-        // Duplicates, found by sorting: the later line is the one reported.
+        // Duplicates, found by sorting: the later line is the one reported. Equal hashes are
+        // compared by their keys, read again (a hash shared by two keys is not a duplicate).
         entries.sort { $0.key != $1.key ? $0.key < $1.key : $0.line < $1.line }
-        for (previous, entry) in zip(entries, entries.dropFirst()) where previous.key == entry.key {
-            log.error(
-                SourceLocation(file: displayPath, line: entry.line, column: 1),
-                "a second response for \(entry.key.suite)/\(entry.key.caseID) sample \(entry.key.sample)")
+        let lines = RecordedLines(path: url.path, file: displayPath, entries: [])
+        var index = 0
+        while index < entries.count {
+            var next = index + 1
+            while next < entries.count && entries[next].key == entries[index].key { next += 1 }
+            if next - index > 1 {
+                var seen: [ReplayKey] = []
+                for entry in entries[index..<next] {
+                    guard let key = try? lines.key(of: entry) else { continue }
+                    if seen.contains(key) {
+                        log.error(
+                            SourceLocation(file: displayPath, line: Int(entry.line), column: 1),
+                            "a second response for \(key.suite)/\(key.caseID) sample \(key.sample)")
+                    }
+                    seen.append(key)
+                }
+            }
+            index = next
         }
         try log.throwIfAny()
-        self.text = text
-        self.index = entries
-        self.file = displayPath
+        self.lines = RecordedLines(path: url.path, file: displayPath, entries: entries)
+    }
+
+    /// The line's key, when it is a well-formed entry; otherwise logs why not.
+    private static func check(_ value: JSONValue, at location: SourceLocation, log: inout DiagnosticLog) -> ReplayKey? {
+        guard case .object(let members) = value else {
+            log.error(location, "each line must be a JSON object, found \(value.typeName)")
+            return nil
+        }
+        guard let key = ReplayKey(members) else {
+            if case .string? = members["suite"], case .string? = members["case"] {
+                log.error(location, "'sample' must be a whole number from 0")
+            } else {
+                log.error(location, "each line needs string fields 'suite' and 'case'")
+            }
+            return nil
+        }
+        if case .string? = members["error"] {
+            // A recorded failure: nothing more to check.
+        } else {
+            do throws(ProviderFailure) {
+                _ = try ResponseDecoding.decode(.object(members))
+            } catch {
+                log.error(location, error.message)
+                return nil
+            }
+        }
+        return key
     }
 
     public func respond(to request: ProviderRequest) async throws(ProviderFailure) -> ModelResponse {
         let key = ReplayKey(suite: request.suite, caseID: request.caseID, sample: request.sample)
-        var low = 0, high = index.count
-        while low < high {
-            let middle = (low + high) / 2
-            if index[middle].key < key { low = middle + 1 } else { high = middle }
-        }
-        guard low < index.count, index[low].key == key else {
-            throw ProviderFailure("no recorded response for \(request.suite)/\(request.caseID) sample \(request.sample) in \(file)")
-        }
-        let entry = index[low]
-        // The line was checked when the recording was read; it decodes the same way now.
-        let parsed = text.utf8.withContiguousStorageIfAvailable { bytes in
-            try? JSONSource.value(bytes: UnsafeBufferPointer(rebasing: bytes[entry.start..<entry.end]), file: file, line: entry.line)
-        }
-        guard let value = parsed ?? nil else {
-            throw ProviderFailure("line \(entry.line) of \(file) could not be read again")
+        guard let value = try lines.value(of: key) else {
+            throw ProviderFailure("no recorded response for \(request.suite)/\(request.caseID) sample \(request.sample) in \(lines.file)")
         }
         if case .string(let message)? = value["error"] {
             throw ProviderFailure(message, latencyMs: value["latency_ms"]?.numberValue ?? 0)
         }
         return try ResponseDecoding.decode(value)
+    }
+
+    public func close() {
+        lines.close()
+    }
+}
+
+/// Which answer a recorded line holds.
+struct ReplayKey: Hashable, Sendable {
+    var suite: String
+    var caseID: String
+    var sample: Int
+
+    init(suite: String, caseID: String, sample: Int) {
+        self.suite = suite
+        self.caseID = caseID
+        self.sample = sample
+    }
+
+    /// From a line's members; nil when `suite` or `case` is not a string or `sample` not a whole number from 0.
+    init?(_ members: [String: JSONValue]) {
+        guard case .string(let suite)? = members["suite"], case .string(let caseID)? = members["case"] else { return nil }
+        var sample = 0
+        if let value = members["sample"] {
+            guard case .number(let number) = value, number >= 0, number == number.rounded(), number < 1e15 else { return nil }
+            sample = Int(number)
+        }
+        self.init(suite: suite, caseID: caseID, sample: sample)
+    }
+
+    /// A 64-bit hash, the same for the life of the process (`Hasher` is seeded per process).
+    var hash: UInt64 {
+        var hasher = Hasher()
+        hasher.combine(self)
+        return UInt64(bitPattern: Int64(hasher.finalize()))
+    }
+}
+
+/// A recording's lines found by key and read from the file when asked for: an index sorted by
+/// the key's hash, and the file open for `pread` (safe from any thread).
+final class RecordedLines: Sendable {
+    struct Entry: Sendable {
+        /// `ReplayKey.hash`.
+        var key: UInt64
+        var offset: Int64
+        var length: UInt32
+        var line: UInt32
+        /// Of the line's bytes as checked: a line that is not the same when read again means the
+        /// file changed under the run.
+        var digest: UInt64
+    }
+
+    let file: String
+    private let entries: [Entry]
+    private let descriptor: Mutex<Int32>
+
+    init(path: String, file: String, entries: [Entry]) {
+        self.file = file
+        self.entries = entries
+        descriptor = Mutex(open(path, O_RDONLY | O_CLOEXEC))
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Closes the file; answers asked for later are errors.
+    func close() {
+        descriptor.withLock { descriptor in
+            if descriptor >= 0 { Glibc.close(descriptor) }
+            descriptor = -1
+        }
+    }
+
+    /// The parsed line recorded for `key`, or nil when there is none.
+    func value(of key: ReplayKey) throws(ProviderFailure) -> JSONValue? {
+        let hash = key.hash
+        var low = 0, high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if entries[middle].key < hash { low = middle + 1 } else { high = middle }
+        }
+        while low < entries.count && entries[low].key == hash {
+            let (value, members) = try read(entries[low])
+            if ReplayKey(members) == key { return value }
+            low += 1
+        }
+        return nil
+    }
+
+    /// The key of a line already checked (for telling duplicates from shared hashes).
+    func key(of entry: Entry) throws(ProviderFailure) -> ReplayKey? {
+        ReplayKey(try read(entry).1)
+    }
+
+    private func read(_ entry: Entry) throws(ProviderFailure) -> (JSONValue, [String: JSONValue]) {
+        let length = Int(entry.length)
+        var bytes = [UInt8](repeating: 0, count: length)
+        let got = descriptor.withLock { descriptor in
+            descriptor < 0 ? -1 : bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, length, off_t(entry.offset)) }
+        }
+        let parsed = bytes.withUnsafeBufferPointer { buffer -> JSONValue? in
+            guard got == length, LineBlock.digest(buffer) == entry.digest else { return nil }
+            return try? JSONSource.value(bytes: buffer, file: file, line: Int(entry.line))
+        }
+        guard let value = parsed, case .object(let members) = value else {
+            throw ProviderFailure("\(file) changed during the run: line \(entry.line) is not the line that was checked")
+        }
+        return (value, members)
     }
 }

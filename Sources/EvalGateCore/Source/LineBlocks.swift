@@ -1,0 +1,157 @@
+import Foundation
+
+/// A block of whole lines of a text file: where it starts in the file, and the number of its
+/// first line.
+public struct LineBlock: Sendable {
+    public var text: String
+    /// Byte offset of the block's first byte in the file.
+    public var offset: Int
+    public var firstLine: Int
+
+    /// Byte offsets (in the file) at which the block's lines start, the first line's first.
+    public var lineStarts: [Int] {
+        var text = text
+        return text.withUTF8 { bytes in
+            var starts = [offset]
+            guard let base = bytes.baseAddress else { return starts }
+            var cursor = base
+            let end = base + bytes.count
+            while cursor < end, let found = memchr(cursor, 0x0A, end - cursor) {
+                cursor = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) + 1
+                if cursor < end { starts.append(offset + (cursor - base)) }
+            }
+            return starts
+        }
+    }
+}
+
+/// Reads a JSONL file (a suite, a recording) a few megabytes of whole lines at a time, so that a
+/// file of 100,000 lines is never held whole; checks what `SourceFile.read` checks (a folder, the
+/// size limit, UTF-8, NUL bytes), with the same messages, at the line where the problem is.
+public struct LineBlockReader: ~Copyable {
+    /// How much is read at a time; a line longer than this makes its block longer.
+    public static let blockSize = 1 << 20
+
+    private let descriptor: Int32
+    private let displayPath: String
+    /// Bytes read after the last newline of the previous block.
+    private var carried: [UInt8] = []
+    /// The file offset and line number of `carried`'s first byte.
+    private var offset = 0
+    private var line = 1
+    private var ended = false
+    /// What one `read` fills.
+    private var chunk = [UInt8](repeating: 0, count: LineBlockReader.blockSize)
+
+    /// Opens `url`. Throws a `ValidationError` located at `reference` (or the file's first line) when
+    /// it is missing, a folder, unreadable or too large.
+    public init(_ url: URL, displayPath: String, reference: SourceLocation? = nil) throws(ValidationError) {
+        let location = reference ?? SourceLocation(file: displayPath, line: 1, column: 1)
+        self.displayPath = displayPath
+        let opened = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard opened >= 0 else {
+            let code = errno
+            if code == ENOENT { throw ValidationError(location, "file '\(displayPath)' does not exist") }
+            throw ValidationError(location, "cannot read '\(displayPath)': \(String(cString: strerror(code)))")
+        }
+        var status = stat()
+        guard fstat(opened, &status) == 0 else {
+            let code = errno
+            close(opened)
+            throw ValidationError(location, "cannot read '\(displayPath)': \(String(cString: strerror(code)))")
+        }
+        if status.st_mode & S_IFMT == S_IFDIR {
+            close(opened)
+            throw ValidationError(location, "'\(displayPath)' is a folder, expected a file")
+        }
+        if Int(status.st_size) > SourceFile.maximumSize {
+            close(opened)
+            throw ValidationError(
+                location, "'\(displayPath)' is \(Int(status.st_size) / 1_048_576) MiB; files over \(SourceFile.maximumSize / 1_048_576) MiB are refused")
+        }
+        descriptor = opened
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    /// The next block of whole lines, or nil at the end of the file.
+    public mutating func next() throws(ValidationError) -> LineBlock? {
+        var bytes = carried
+        carried = []
+        // `carried` holds no newline: only what is read now can end the block.
+        var searchFrom = bytes.count
+        var cut: Int?
+        while !ended {
+            let got = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, Self.blockSize) }
+            let failure = errno
+            if got < 0 {
+                if failure == EINTR { continue }
+                throw ValidationError(
+                    SourceLocation(file: displayPath, line: line, column: 1), "cannot read '\(displayPath)': \(String(cString: strerror(failure)))")
+            }
+            if got == 0 {
+                ended = true
+                break
+            }
+            chunk.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<got])) }
+            // The last newline read so far: the block ends after it.
+            // (memchr from newline to newline: memrchr is a GNU extension Swift does not see.)
+            let last = bytes.withUnsafeBytes { raw -> Int? in
+                let base = raw.baseAddress!, end = base + raw.count
+                var cursor = base + searchFrom
+                var found: Int?
+                while cursor < end, let next = memchr(cursor, 0x0A, end - cursor) {
+                    found = UnsafeRawPointer(next) - base
+                    cursor = UnsafeRawPointer(next) + 1
+                }
+                return found
+            }
+            if let last {
+                cut = last + 1
+                break
+            }
+            searchFrom = bytes.count
+        }
+        if let cut, cut < bytes.count {
+            carried = Array(bytes[cut...])
+            bytes.removeSubrange(cut...)
+        }
+        guard !bytes.isEmpty else { return nil }
+        let start = (offset: offset, line: line)
+        let hasNUL = bytes.withUnsafeBytes { memchr($0.baseAddress!, 0, $0.count) != nil }
+        if hasNUL {
+            let at = bytes.firstIndex(of: 0)!
+            throw ValidationError(
+                SourceLocation(file: displayPath, line: start.line + bytes[..<at].count { $0 == 0x0A }, column: 1),
+                "the file holds NUL bytes: it is binary, not text")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ValidationError(SourceFile.invalidUTF8Location(bytes, file: displayPath, firstLine: start.line), "the file is not valid UTF-8 text")
+        }
+        offset += bytes.count
+        line += bytes.withUnsafeBytes { raw in
+            var count = 0
+            var cursor = raw.baseAddress!
+            let end = cursor + raw.count
+            while cursor < end, let found = memchr(cursor, 0x0A, end - cursor) {
+                count += 1
+                cursor = UnsafeRawPointer(found) + 1
+            }
+            return count
+        }
+        return LineBlock(text: text, offset: start.offset, firstLine: start.line)
+    }
+}
+
+extension LineBlock {
+    /// A 64-bit digest of a line's bytes, the same for the life of the process (`Hasher` is seeded
+    /// per process): a line read again from its file is the line that was checked only if its
+    /// digest is the same.
+    public static func digest(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hasher = Hasher()
+        hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+        return UInt64(bitPattern: Int64(hasher.finalize()))
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Glibc
+import Synchronization
+
+/// The cases of a large JSONL suite, kept as where their lines lie in the file and read again
+/// when they run, so a run's memory does not grow with its cases: 32 bytes a case here, where a
+/// decoded case with its strings is half a kilobyte.
+///
+/// Every line was decoded and checked when the suite was loaded, and is decoded the same way
+/// when read again; a line whose bytes are no longer the ones checked (the file changed under the
+/// run) is an error that names the file and line, never a different case run in its place.
+public final class CaseLines: Sendable {
+    struct Line: Sendable {
+        var offset: Int64
+        var length: UInt32
+        var line: UInt32
+        var digest: UInt64
+        /// The case's own `repeat`, or -1.
+        var repeatCount: Int32
+    }
+
+    /// How the suite's cases are decoded, as they were when it was loaded.
+    struct Decoding: Sendable {
+        var suite: String
+        var kind: SuiteKind
+        var promptVariables: [(name: String, usedIn: String)]
+        var toolNames: [String]?
+        var graders: AssertionLoader.Graders
+    }
+
+    /// The file as shown in messages.
+    public let file: String
+    let decoding: Decoding
+    /// The selected cases' lines, in file order.
+    let lines: [Line]
+    /// The number of cases in the file, selected or not.
+    public let total: Int
+    /// The selected cases that have tags: their ids, sorted, and their lists (an index into `tagLists`).
+    let tagged: [(id: String, tags: Int32)]
+    let tagLists: [[String]]
+    private let descriptor: Mutex<Int32>
+
+    init(path: String, file: String, decoding: Decoding, lines: [Line], total: Int, tagged: [(id: String, tags: Int32)], tagLists: [[String]]) {
+        self.file = file
+        self.decoding = decoding
+        self.lines = lines
+        self.total = total
+        // Files are usually written in id order already; sort only when they are not.
+        self.tagged = zip(tagged, tagged.dropFirst()).contains { !($0.id < $1.id) } ? tagged.sorted { $0.id < $1.id } : tagged
+        self.tagLists = tagLists
+        descriptor = Mutex(open(path, O_RDONLY | O_CLOEXEC))
+    }
+
+    deinit {
+        descriptor.withLock { if $0 >= 0 { Glibc.close($0) } }
+    }
+
+    /// The number of selected cases.
+    public var count: Int { lines.count }
+
+    /// The suite's name.
+    public var suite: String { decoding.suite }
+
+    /// The `repeat` of selected case `index`, if it has one.
+    func repeatCount(at index: Int) -> Int? {
+        lines[index].repeatCount < 0 ? nil : Int(lines[index].repeatCount)
+    }
+
+    /// The tags of selected case `id` (none when it has none, or is not selected).
+    public func tags(of id: String) -> [String] {
+        var low = 0, high = tagged.count
+        while low < high {
+            let middle = (low + high) / 2
+            if tagged[middle].id < id { low = middle + 1 } else { high = middle }
+        }
+        return low < tagged.count && tagged[low].id == id ? tagLists[Int(tagged[low].tags)] : []
+    }
+
+    /// Selected case `index`, read from the file and decoded again.
+    ///
+    /// - Throws: `ValidationError` at the case's line when the file cannot be read or its line is
+    ///   no longer the one that was checked.
+    public func evalCase(at index: Int) throws(ValidationError) -> EvalCase {
+        let entry = lines[index]
+        let location = SourceLocation(file: file, line: Int(entry.line), column: 1)
+        let length = Int(entry.length)
+        var bytes = [UInt8](repeating: 0, count: length)
+        let got = descriptor.withLock { descriptor in
+            descriptor < 0 ? -1 : bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, length, off_t(entry.offset)) }
+        }
+        let same = got == length && bytes.withUnsafeBufferPointer { LineBlock.digest($0) == entry.digest }
+        guard same else {
+            throw ValidationError(location, "the file changed during the run: line \(entry.line) is not the case that was checked; run again")
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        var log = DiagnosticLog()
+        let node = try JSONSource.parse(text, file: file, firstLine: Int(entry.line))
+        let decoded = SuiteLoader.decodeCase(
+            node, suite: decoding.suite, kind: decoding.kind, defaults: SuiteLoader.CaseDefaults(), promptVariables: decoding.promptVariables,
+            toolNames: decoding.toolNames, graders: decoding.graders, log: &log)
+        try log.throwIfAny()
+        guard let decoded else { throw ValidationError(location, "the case no longer decodes") }
+        return decoded
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+
+extension CaseLines {
+    /// JSONL files of this many bytes or more are kept by line when the loader is asked to
+    /// (about 2,000 cases); smaller ones are held, which costs less than reading them again.
+    public static let threshold = 256 << 10
+}
+
+extension SuiteLoader {
+    /// A large JSONL suite, read a block of lines at a time and checked whole like any suite, but
+    /// kept as where its lines lie (`CaseLines`) rather than as decoded cases: neither the file
+    /// nor its cases are ever held whole. Only the cases `filter` selects are kept.
+    static func loadJSONLinesByLine(_ url: URL, display: String, decoding: CaseLines.Decoding, filter: PlanFilter, log: inout DiagnosticLog) -> Suite? {
+        let name = decoding.suite
+        if !isValidName(name) {
+            log.error(SourceLocation(file: display, line: 1, column: 1), "the file name makes suite name '\(name)', which may use only letters, digits, '.', '-' and '_'")
+            return nil
+        }
+        var lines: [CaseLines.Line] = []
+        var tagged: [(id: String, tags: Int32)] = []
+        var tagLists: [[String]] = []
+        var tagIndex: [[String]: Int32] = [:]
+        var ids: [String: Int] = [:]
+        var total = 0
+        do {
+            var reader = try LineBlockReader(url, displayPath: display)
+            while let block = try reader.next() {
+                // Each block's lines are decoded in parts side by side (decoding is most of
+                // loading a large suite), and the parts' cases then taken in line order.
+                let starts = block.lineStarts
+                let parts = JSONSource.lineChunks(block.text, count: starts.count < 2_000 ? 1 : max(2, ProcessInfo.processInfo.activeProcessorCount))
+                    .map { JSONSource.LineChunk(bytes: $0.bytes, firstLine: $0.firstLine + block.firstLine - 1) }
+                let outcomes = PartOutcomes<FoundCase>(count: parts.count)
+                DispatchQueue.concurrentPerform(iterations: parts.count) { index in
+                    var partLog = DiagnosticLog()
+                    let found = decodePart(block, starts: starts, part: parts[index], display: display, decoding: decoding, filter: filter, log: &partLog)
+                    outcomes.set(index, found: found, log: partLog)
+                }
+                for index in parts.indices {
+                    log.append(contentsOf: outcomes.log(index).diagnostics)
+                    for found in outcomes.found(index) {
+                        total += 1
+                        if let first = ids[found.id] {
+                            log.error(
+                                SourceLocation(file: display, line: Int(found.line.line), column: found.column),
+                                "duplicate case id '\(found.id)' in suite '\(name)' (first at line \(first))")
+                            continue
+                        }
+                        ids[found.id] = Int(found.line.line)
+                        guard found.selected else { continue }
+                        lines.append(found.line)
+                        if !found.tags.isEmpty {
+                            let list: Int32
+                            if let known = tagIndex[found.tags] {
+                                list = known
+                            } else {
+                                list = Int32(tagLists.count)
+                                tagIndex[found.tags] = list
+                                tagLists.append(found.tags)
+                            }
+                            tagged.append((found.id, list))
+                        }
+                    }
+                }
+            }
+        } catch {
+            log.append(contentsOf: error.diagnostics)
+            return nil
+        }
+        if total == 0 && log.diagnostics.allSatisfy({ $0.location.file != display }) {
+            log.error(SourceLocation(file: display, line: 1, column: 1), "the suite is empty: the file holds no case")
+            return nil
+        }
+        let kept = CaseLines(path: url.path, file: display, decoding: decoding, lines: lines, total: total, tagged: tagged, tagLists: tagLists)
+        return Suite(name: name, kind: decoding.kind, file: display, description: nil, cases: [], lines: kept)
+    }
+
+    /// A case found in a part of a block: where its line lies, and what the loader keeps of it.
+    struct FoundCase {
+        var line: CaseLines.Line
+        var id: String
+        var column: Int
+        var tags: [String]
+        var selected: Bool
+    }
+
+    private static func decodePart(
+        _ block: LineBlock, starts: [Int], part: JSONSource.LineChunk, display: String, decoding: CaseLines.Decoding, filter: PlanFilter,
+        log: inout DiagnosticLog
+    ) -> [FoundCase] {
+        var found: [FoundCase] = []
+        var text = block.text
+        let end = block.offset + text.utf8.count
+        text.withUTF8 { bytes in
+            JSONSource.forEachLine(block.text, part: part, file: display, log: &log) { node, line, log in
+                guard let evalCase = decodeCase(
+                    node, suite: decoding.suite, kind: decoding.kind, defaults: CaseDefaults(), promptVariables: decoding.promptVariables,
+                    toolNames: decoding.toolNames, graders: decoding.graders, log: &log)
+                else { return }
+                let index = line - block.firstLine
+                let start = starts[index]
+                var stop = index + 1 < starts.count ? starts[index + 1] - 1 : end
+                if stop > start, bytes[stop - 1 - block.offset] == 0x0D { stop -= 1 }
+                let digest = LineBlock.digest(UnsafeBufferPointer(rebasing: bytes[(start - block.offset)..<(stop - block.offset)]))
+                let entry = CaseLines.Line(
+                    offset: Int64(start), length: UInt32(stop - start), line: UInt32(line), digest: digest,
+                    repeatCount: Int32(clamping: evalCase.repeatCount ?? -1))
+                found.append(FoundCase(line: entry, id: evalCase.id, column: evalCase.location.column, tags: evalCase.tags, selected: filter.includes(evalCase)))
+            }
+        }
+        return found
+    }
+}

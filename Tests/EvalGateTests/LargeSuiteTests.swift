@@ -1,0 +1,73 @@
+import EvalGate
+import EvalGateCore
+import Foundation
+import TestSupport
+import Testing
+
+/// A JSONL suite large enough to be kept by line (`CaseLines`): read again from its file as its
+/// cases run, through the whole gate.
+@Suite struct LargeSuiteTests {
+    static let count = 3_000
+
+    /// The bulk suite's line for case `index`: every third tagged, every seventh sampled twice.
+    static func caseLine(_ index: Int) -> String {
+        let tags = index % 3 == 0 ? #", "tags": ["t\#(index % 2)"]"# : ""
+        let repeatCount = index % 7 == 0 ? #", "repeat": 2"# : ""
+        let padding = String(repeating: "x", count: 60)
+        return #"{"id": "c-\#(index)", "prompt": "Question \#(index) \#(padding)", "vars": {"customer_id": "C-9"}, "expected_contains": ["ok"]\#(tags)\#(repeatCount)}"#
+    }
+
+    static func project(_ label: String = #function) throws -> ExampleProject {
+        let suite = (0..<count).map(caseLine).joined(separator: "\n") + "\n"
+        var recording = ExampleProject.goodRecording
+        if !recording.hasSuffix("\n") { recording += "\n" }
+        for index in 0..<count {
+            for sample in 0..<(index % 7 == 0 ? 2 : 1) {
+                // Every 100th case answers without what it must contain.
+                recording += #"{"suite":"bulk","case":"c-\#(index)","sample":\#(sample),"text":"\#(index % 100 == 5 ? "no" : "ok")"}"# + "\n"
+            }
+        }
+        return try ExampleProject(label, files: ["suites/golden/bulk.jsonl": suite, "recordings/good.jsonl": recording])
+    }
+
+    @Test func aSuiteKeptByLineRunsEveryCaseWithItsTagsAndSamples() async throws {
+        let project = try Self.project()
+        let output = try await ProcessRunner.evalgate(["gate"], in: project.url)
+        #expect(output.status == 0, "\(output.stdout)\(output.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(try project.directory.read("reports/results.json").utf8)) as? [String: Any]
+        let cases = try #require(report?["cases"] as? [[String: Any]])
+        let bulk = cases.filter { $0["suite"] as? String == "bulk" }
+        #expect(bulk.count == Self.count)
+        func bulkCase(_ id: String) -> [String: Any]? { bulk.first { $0["id"] as? String == id } }
+        #expect(bulkCase("c-3")?["tags"] as? [String] == ["t1"], "tags come from the suite kept by line")
+        #expect(bulkCase("c-4")?["tags"] as? [String] == [])
+        #expect((bulkCase("c-14")?["samples"] as? [Any])?.count == 2, "a case's own repeat is kept with its line")
+        #expect(bulkCase("c-105")?["status"] as? String == "fail")
+        let failed = bulk.filter { $0["status"] as? String == "fail" }.count
+        #expect(failed == Self.count / 100)
+    }
+
+    @Test func aSuiteChangedUnderTheRunStopsItWithTheLineAndKeepsTheStoreConsistent() async throws {
+        let project = try Self.project()
+        let loaded = try await Project.load(Project.Options(workingDirectory: project.url))
+        // After loading (and checking) and before the run: case c-2000 is no longer what was checked.
+        var lines = (0..<Self.count).map(Self.caseLine)
+        lines[2_000] = lines[2_000].replacingOccurrences(of: "Question", with: "Questlon")
+        try project.write("suites/golden/bulk.jsonl", lines.joined(separator: "\n") + "\n")
+        do {
+            _ = try await GateRun(project: loaded).execute()
+            Issue.record("a run over a changed suite completed")
+        } catch {
+            guard case .invalidInput(let failure) = error else {
+                Issue.record("expected invalid input, got \(error)")
+                return
+            }
+            #expect(failure.diagnostics.map(\.description) == [
+                "suites/golden/bulk.jsonl:2001:1: the file changed during the run: line 2001 is not the case that was checked; run again"
+            ])
+        }
+        let database = project.url.appendingPathComponent(".evalgate/runs.sqlite").path
+        let stored = try await ProcessRunner.tool("sqlite3", [database, "PRAGMA integrity_check; SELECT status FROM runs; SELECT COUNT(*) FROM results WHERE case_id = 'c-2000';"])
+        #expect(stored.stdout == "ok\ninterrupted\n0\n", "the run is stored as interrupted, and the changed case was never sent")
+    }
+}
