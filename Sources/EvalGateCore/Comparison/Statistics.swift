@@ -40,7 +40,9 @@ public enum Statistics {
     /// on both sides from a binomial at its observed rate, and takes the change in the mean rate;
     /// the interval is the 2.5th and 97.5th percentiles of `rounds` changes. The generator is
     /// seeded, so the same runs always give the same interval.
-    public static func bootstrapDelta(_ pairs: [(then: (Int, Int), now: (Int, Int))], rounds: Int = 2000, seed: UInt64 = 0x5EED) -> ClosedRange<Double>? {
+    public static func bootstrapDelta<Pairs: Sequence<(then: (Int, Int), now: (Int, Int))>>(
+        _ pairs: Pairs, rounds: Int = 2000, seed: UInt64 = 0x5EED
+    ) -> ClosedRange<Double>? {
         let usable = pairs.filter { $0.then.1 > 0 && $0.now.1 > 0 }
         guard !usable.isEmpty else { return nil }
         var generator = SplitMix64(seed: seed)
