@@ -47,6 +47,23 @@ import Testing
         }
     }
 
+    /// Windows line ends, blank lines and a last line without a newline: each case is read back
+    /// from exactly its own bytes.
+    @Test func crlfBlankLinesAndNoFinalNewlineReadBackTheSame() throws {
+        let folder = try TemporaryDirectory()
+        var lines = Self.suiteText(count: 3_000).split(separator: "\n").map(String.init)
+        lines.insert("", at: 10)
+        lines.insert("   ", at: 2_000)
+        try folder.write("suites/big.jsonl", lines.joined(separator: "\r\n"))
+        let plan = try Plan(suites: try Self.load(folder, byLine: PlanFilter()), samples: 1, prompt: Self.prompt)
+        let held = try Plan(suites: try Self.load(folder, byLine: nil), samples: 1, prompt: Self.prompt)
+        #expect(plan.caseCount == 3_000)
+        let read = try plan.cases, kept = try held.cases
+        #expect(read.map(\.fingerprint) == kept.map(\.fingerprint))
+        #expect(read.map(\.location) == kept.map(\.location))
+        #expect(read.last?.id == "c-2999" && read.last?.location.line == 3_002)
+    }
+
     @Test func aFilterKeepsOnlyTheLinesItSelects() throws {
         let folder = try TemporaryDirectory()
         try folder.write("suites/big.jsonl", Self.suiteText(count: 3_000))
