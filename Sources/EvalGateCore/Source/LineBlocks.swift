@@ -1,4 +1,6 @@
 import Foundation
+import Glibc
+import Synchronization
 
 /// A block of whole lines of a text file: where it starts in the file, and the number of its
 /// first line.
@@ -153,5 +155,51 @@ extension LineBlock {
         var hasher = Hasher()
         hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
         return UInt64(bitPattern: Int64(hasher.finalize()))
+    }
+}
+
+extension LineBlock {
+    /// Where line `line` of this block lies in the file, without its line end (`\n`, `\r\n`), and
+    /// the digest of those bytes. `starts` is `lineStarts`; `bytes` is the block's text.
+    public func place(ofLine line: Int, starts: [Int], in bytes: UnsafeBufferPointer<UInt8>) -> (offset: Int, length: Int, digest: UInt64) {
+        let index = line - firstLine
+        let start = starts[index]
+        var stop = index + 1 < starts.count ? starts[index + 1] - 1 : offset + bytes.count
+        if stop > start, bytes[stop - 1 - offset] == 0x0D { stop -= 1 }
+        return (start, stop - start, LineBlock.digest(UnsafeBufferPointer(rebasing: bytes[(start - offset)..<(stop - offset)])))
+    }
+}
+
+/// A file whose lines were checked when it was loaded, read again a line at a time by offset
+/// (`pread`, safe from any thread) while it stays open.
+public final class LineFile: Sendable {
+    private let descriptor: Mutex<Int32>
+
+    /// Opens `path`; reads fail (return nil) when it cannot be opened.
+    public init(path: String) {
+        descriptor = Mutex(open(path, O_RDONLY | O_CLOEXEC))
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Closes the file; later reads return nil.
+    public func close() {
+        descriptor.withLock { descriptor in
+            if descriptor >= 0 { Glibc.close(descriptor) }
+            descriptor = -1
+        }
+    }
+
+    /// The `length` bytes at `offset`, or nil when they cannot be read or their digest is not
+    /// `digest` (the file changed since the line was checked).
+    public func line(at offset: Int64, length: Int, digest: UInt64) -> [UInt8]? {
+        var bytes = [UInt8](repeating: 0, count: length)
+        let got = descriptor.withLock { descriptor in
+            descriptor < 0 ? -1 : bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, length, off_t(offset)) }
+        }
+        guard got == length, bytes.withUnsafeBufferPointer({ LineBlock.digest($0) }) == digest else { return nil }
+        return bytes
     }
 }

@@ -1,6 +1,4 @@
 import Foundation
-import Glibc
-import Synchronization
 
 /// The cases of a large JSONL suite, kept as where their lines lie in the file and read again
 /// when they run, so a run's memory does not grow with its cases: 32 bytes a case here, where a
@@ -38,7 +36,7 @@ public final class CaseLines: Sendable {
     /// The selected cases that have tags: their ids, sorted, and their lists (an index into `tagLists`).
     let tagged: [(id: String, tags: Int32)]
     let tagLists: [[String]]
-    private let descriptor: Mutex<Int32>
+    private let source: LineFile
 
     init(path: String, file: String, decoding: Decoding, lines: [Line], total: Int, tagged: [(id: String, tags: Int32)], tagLists: [[String]]) {
         self.file = file
@@ -48,11 +46,7 @@ public final class CaseLines: Sendable {
         // Files are usually written in id order already; sort only when they are not.
         self.tagged = zip(tagged, tagged.dropFirst()).contains { !($0.id < $1.id) } ? tagged.sorted { $0.id < $1.id } : tagged
         self.tagLists = tagLists
-        descriptor = Mutex(open(path, O_RDONLY | O_CLOEXEC))
-    }
-
-    deinit {
-        descriptor.withLock { if $0 >= 0 { Glibc.close($0) } }
+        source = LineFile(path: path)
     }
 
     /// The number of selected cases.
@@ -83,13 +77,7 @@ public final class CaseLines: Sendable {
     public func evalCase(at index: Int) throws(ValidationError) -> EvalCase {
         let entry = lines[index]
         let location = SourceLocation(file: file, line: Int(entry.line), column: 1)
-        let length = Int(entry.length)
-        var bytes = [UInt8](repeating: 0, count: length)
-        let got = descriptor.withLock { descriptor in
-            descriptor < 0 ? -1 : bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, length, off_t(entry.offset)) }
-        }
-        let same = got == length && bytes.withUnsafeBufferPointer { LineBlock.digest($0) == entry.digest }
-        guard same else {
+        guard let bytes = source.line(at: entry.offset, length: Int(entry.length), digest: entry.digest) else {
             throw ValidationError(location, "the file changed during the run: line \(entry.line) is not the case that was checked; run again")
         }
         let text = String(decoding: bytes, as: UTF8.self)

@@ -90,20 +90,15 @@ extension SuiteLoader {
     ) -> [FoundCase] {
         var found: [FoundCase] = []
         var text = block.text
-        let end = block.offset + text.utf8.count
         text.withUTF8 { bytes in
             JSONSource.forEachLine(block.text, part: part, file: display, log: &log) { node, line, log in
                 guard let evalCase = decodeCase(
                     node, suite: decoding.suite, kind: decoding.kind, defaults: CaseDefaults(), promptVariables: decoding.promptVariables,
                     toolNames: decoding.toolNames, graders: decoding.graders, log: &log)
                 else { return }
-                let index = line - block.firstLine
-                let start = starts[index]
-                var stop = index + 1 < starts.count ? starts[index + 1] - 1 : end
-                if stop > start, bytes[stop - 1 - block.offset] == 0x0D { stop -= 1 }
-                let digest = LineBlock.digest(UnsafeBufferPointer(rebasing: bytes[(start - block.offset)..<(stop - block.offset)]))
+                let place = block.place(ofLine: line, starts: starts, in: bytes)
                 let entry = CaseLines.Line(
-                    offset: Int64(start), length: UInt32(stop - start), line: UInt32(line), digest: digest,
+                    offset: Int64(place.offset), length: UInt32(place.length), line: UInt32(line), digest: place.digest,
                     repeatCount: Int32(clamping: evalCase.repeatCount ?? -1))
                 found.append(FoundCase(line: entry, id: evalCase.id, column: evalCase.location.column, tags: evalCase.tags, selected: filter.includes(evalCase)))
             }

@@ -1,7 +1,5 @@
 import EvalGateCore
 import Foundation
-import Glibc
-import Synchronization
 
 /// Answers from a recording: a JSONL file with one response per line,
 /// `{"suite", "case", "sample", "text", "tool_calls", "usage", "latency_ms"}` (or `"error"` for a
@@ -21,17 +19,13 @@ public struct ReplayProvider: Provider {
         var entries: [RecordedLines.Entry] = []
         while let block = try reader.next() {
             let starts = block.lineStarts
-            let end = block.offset + block.text.utf8.count
             var text = block.text
             text.withUTF8 { bytes in
                 JSONSource.forEachLineValue(block.text, file: displayPath, firstLine: block.firstLine, log: &log) { value, line, log in
                     guard let key = Self.check(value, at: SourceLocation(file: displayPath, line: line, column: 1), log: &log) else { return }
-                    let start = starts[line - block.firstLine]
-                    var stop = line - block.firstLine + 1 < starts.count ? starts[line - block.firstLine + 1] - 1 : end
-                    if stop > start, bytes[stop - 1 - block.offset] == 0x0D { stop -= 1 }
-                    let lineBytes = UnsafeBufferPointer(rebasing: bytes[(start - block.offset)..<(stop - block.offset)])
+                    let place = block.place(ofLine: line, starts: starts, in: bytes)
                     entries.append(RecordedLines.Entry(
-                        key: key.hash, offset: Int64(start), length: UInt32(stop - start), line: UInt32(line), digest: LineBlock.digest(lineBytes)))
+                        key: key.hash, offset: Int64(place.offset), length: UInt32(place.length), line: UInt32(line), digest: place.digest))
                 }
             }
         }
@@ -151,24 +145,17 @@ final class RecordedLines: Sendable {
 
     let file: String
     private let entries: [Entry]
-    private let descriptor: Mutex<Int32>
+    private let source: LineFile
 
     init(path: String, file: String, entries: [Entry]) {
         self.file = file
         self.entries = entries
-        descriptor = Mutex(open(path, O_RDONLY | O_CLOEXEC))
-    }
-
-    deinit {
-        close()
+        source = LineFile(path: path)
     }
 
     /// Closes the file; answers asked for later are errors.
     func close() {
-        descriptor.withLock { descriptor in
-            if descriptor >= 0 { Glibc.close(descriptor) }
-            descriptor = -1
-        }
+        source.close()
     }
 
     /// The parsed line recorded for `key`, or nil when there is none.
@@ -193,14 +180,8 @@ final class RecordedLines: Sendable {
     }
 
     private func read(_ entry: Entry) throws(ProviderFailure) -> (JSONValue, [String: JSONValue]) {
-        let length = Int(entry.length)
-        var bytes = [UInt8](repeating: 0, count: length)
-        let got = descriptor.withLock { descriptor in
-            descriptor < 0 ? -1 : bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, length, off_t(entry.offset)) }
-        }
-        let parsed = bytes.withUnsafeBufferPointer { buffer -> JSONValue? in
-            guard got == length, LineBlock.digest(buffer) == entry.digest else { return nil }
-            return try? JSONSource.value(bytes: buffer, file: file, line: Int(entry.line))
+        let parsed = source.line(at: entry.offset, length: Int(entry.length), digest: entry.digest).flatMap { bytes in
+            bytes.withUnsafeBufferPointer { try? JSONSource.value(bytes: $0, file: file, line: Int(entry.line)) }
         }
         guard let value = parsed, case .object(let members) = value else {
             throw ProviderFailure("\(file) changed during the run: line \(entry.line) is not the line that was checked")
