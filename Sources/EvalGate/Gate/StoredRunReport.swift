@@ -59,11 +59,12 @@ public struct StoredRunReport: Sendable {
             throw .invalidInput(error)
         }
         let targets = try ReportSelection.targets(formats, settings: config.reports, workingDirectory: options.workingDirectory)
-        // Tags are shown in the HTML and JSON reports only; suites that no longer load do not stop a report.
+        // Tags are shown in the HTML and JSON reports only; suites that no longer load do not stop a
+        // report. Large JSONL suites are kept by line, as for a run: only their tags are held.
         let needsTags = targets.contains { $0.format == .html || $0.format == .json }
         let suites = !needsTags ? [] : (try? SuiteLoader.load(
             config.suites, prompt: config.prompt, toolNames: config.tools?.names, graders: (config.judge != nil, config.embeddings != nil),
-            workingDirectory: options.workingDirectory)) ?? []
+            workingDirectory: options.workingDirectory, byLine: PlanFilter())) ?? []
         let storePath = config.store.url.path
         guard FileManager.default.fileExists(atPath: storePath) else {
             throw .notFound("no run store at \(DisplayPath.relative(config.store.url, to: options.workingDirectory)); `evalgate gate` makes one")
