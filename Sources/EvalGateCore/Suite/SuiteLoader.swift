@@ -108,7 +108,7 @@ public enum SuiteLoader {
 
     static func loadFile(_ url: URL, display: String, defaultKind: SuiteKind, promptVariables: [(name: String, usedIn: String)], toolNames: [String]?, graders: AssertionLoader.Graders, byLine: PlanFilter? = nil, log: inout DiagnosticLog) -> Suite? {
         if let filter = byLine, url.pathExtension.lowercased() == "jsonl",
-            let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int, size >= CaseLines.threshold
+            SourceFile.size(of: url) >= CaseLines.threshold
         {
             let decoding = CaseLines.Decoding(
                 suite: url.deletingPathExtension().lastPathComponent, kind: defaultKind, promptVariables: promptVariables, toolNames: toolNames, graders: graders)
