@@ -1,4 +1,4 @@
-import EvalGateCore
+@testable import EvalGateCore
 import Testing
 
 private func summary(_ suite: String, _ id: String, _ kind: SuiteKind = .golden, passes: Int = 1, failures: Int = 0, errors: Int = 0, fingerprint: String = "f") -> CaseSummary {
@@ -212,6 +212,45 @@ private func board(_ summaries: [CaseSummary]) -> ScoreBoard {
         #expect(interval.contains(observed))
         #expect(interval.upperBound < 0)
         #expect(Statistics.bootstrapDelta(pairs) == interval, "seeded: the same runs give the same interval")
+    }
+
+    /// Cases that share a pair are drawn as one binomial: the interval must be the one drawing
+    /// every case and every trial gives (up to the bootstrap's own noise).
+    @Test func drawingSharedPairsTogetherGivesThePerCaseInterval() throws {
+        var pairs: [PassPairs.Pair] = []
+        for index in 0..<600 {
+            pairs.append(index % 5 == 0 ? (then: (3, 3), now: (2, 3)) : index % 7 == 0 ? (then: (1, 3), now: (0, 3)) : (then: (3, 3), now: (3, 3)))
+        }
+        // The reference: every case and every trial drawn on its own.
+        var generator = SplitMix64(seed: 7)
+        var deltas: [Double] = []
+        for _ in 0..<2000 {
+            var sum = 0.0
+            for pair in pairs {
+                var then = 0, now = 0
+                for _ in 0..<pair.then.1 where Double.random(in: 0..<1, using: &generator) < Double(pair.then.0) / Double(pair.then.1) { then += 1 }
+                for _ in 0..<pair.now.1 where Double.random(in: 0..<1, using: &generator) < Double(pair.now.0) / Double(pair.now.1) { now += 1 }
+                sum += Double(now) / Double(pair.now.1) - Double(then) / Double(pair.then.1)
+            }
+            deltas.append(sum / Double(pairs.count))
+        }
+        deltas.sort()
+        let interval = try #require(Statistics.bootstrapDelta(pairs))
+        #expect(abs(interval.lowerBound - deltas[49]) < 0.01 && abs(interval.upperBound - deltas[1949]) < 0.01, "\(interval) against \(deltas[49])...\(deltas[1949])")
+    }
+
+    /// The binomial draws have the right mean and variance in each of their three ways: a trial
+    /// at a time, by gaps between rare outcomes, and by the normal once the variance passes 50.
+    @Test(arguments: [(20, 0.4), (5_000, 0.002), (5_000, 0.999), (100_000, 0.3)])
+    func binomialDrawsHaveTheirMeanAndVariance(_ trials: Int, _ p: Double) {
+        var generator = SplitMix64(seed: 11)
+        let draws = (0..<20_000).map { _ in Double(Statistics.binomial(trials, p, &generator)) }
+        let mean = draws.reduce(0, +) / Double(draws.count)
+        let variance = draws.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(draws.count - 1)
+        let expectedVariance = Double(trials) * p * (1 - p)
+        #expect(abs(mean - Double(trials) * p) < 4 * (expectedVariance / Double(draws.count)).squareRoot(), "mean \(mean)")
+        #expect(abs(variance / expectedVariance - 1) < 0.06, "variance \(variance) against \(expectedVariance)")
+        #expect(draws.allSatisfy { $0 >= 0 && $0 <= Double(trials) })
     }
 
     @Test func onlySampledComparisonsCarryIntervals() {

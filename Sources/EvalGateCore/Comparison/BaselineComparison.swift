@@ -155,39 +155,33 @@ public struct BaselineComparison: Sendable {
     }
 }
 
-/// (passes, trials) then and now of each compared case, in the order compared: 4 bytes a pair
-/// while every count fits in a byte (a run of single samples is all 0s and 1s), the full pairs
-/// from the first that does not. A 100,000-case comparison kept 3.2 MB of pairs for intervals it
-/// draws only when cases were sampled; it now keeps 0.4 MB.
-public struct PassPairs: Sequence, Sendable {
+/// (passes, trials) then and now of the compared cases, counted by pair: the bootstrap draws the
+/// cases that share a pair together, and a run has few distinct pairs however many cases it has
+/// (a run of single samples has at most four), so the comparison holds them in constant memory.
+/// It kept 32 bytes a case, 3.2 MB at 100,000 cases.
+public struct PassPairs: Sendable {
     public typealias Pair = (then: (Int, Int), now: (Int, Int))
-    private var packed: [UInt32] = []
-    private var wide: [Pair] = []
+
+    private struct Key: Hashable {
+        var passesThen: Int, trialsThen: Int, passesNow: Int, trialsNow: Int
+    }
+
+    private var counts: [Key: Int] = [:]
+    /// The number of pairs added.
+    public private(set) var count = 0
 
     public init() {}
 
-    public var count: Int { packed.count + wide.count }
-
     public mutating func append(_ pair: Pair) {
-        func byte(_ value: Int) -> Bool { value >= 0 && value <= 255 }
-        if wide.isEmpty, byte(pair.then.0), byte(pair.then.1), byte(pair.now.0), byte(pair.now.1) {
-            packed.append(UInt32(pair.then.0) << 24 | UInt32(pair.then.1) << 16 | UInt32(pair.now.0) << 8 | UInt32(pair.now.1))
-        } else {
-            wide.append(pair)
-        }
+        counts[Key(passesThen: pair.then.0, trialsThen: pair.then.1, passesNow: pair.now.0, trialsNow: pair.now.1), default: 0] += 1
+        count += 1
     }
 
-    public struct Iterator: IteratorProtocol {
-        fileprivate var packed: IndexingIterator<[UInt32]>
-        fileprivate var wide: IndexingIterator<[Pair]>
-
-        public mutating func next() -> Pair? {
-            if let value = packed.next() {
-                return ((Int(value >> 24), Int(value >> 16 & 0xFF)), (Int(value >> 8 & 0xFF), Int(value & 0xFF)))
-            }
-            return wide.next()
-        }
+    /// Each distinct pair with the number of cases that have it, in a fixed order (the bootstrap's
+    /// draws follow it, so the same runs give the same interval).
+    public var groups: [(pair: Pair, cases: Int)] {
+        counts.sorted { a, b in
+            (a.key.passesThen, a.key.trialsThen, a.key.passesNow, a.key.trialsNow) < (b.key.passesThen, b.key.trialsThen, b.key.passesNow, b.key.trialsNow)
+        }.map { ((($0.key.passesThen, $0.key.trialsThen), ($0.key.passesNow, $0.key.trialsNow)), $0.value) }
     }
-
-    public func makeIterator() -> Iterator { Iterator(packed: packed.makeIterator(), wide: wide.makeIterator()) }
 }
