@@ -121,11 +121,13 @@ struct ReplayKey: Hashable, Sendable {
         self.init(suite: suite, caseID: caseID, sample: sample)
     }
 
-    /// A 64-bit hash, the same for the life of the process (`Hasher` is seeded per process).
+    /// A 64-bit hash of the suite, case and sample (lines that share one are told apart by their
+    /// keys, read again).
     var hash: UInt64 {
-        var hasher = Hasher()
-        hasher.combine(self)
-        return UInt64(bitPattern: Int64(hasher.finalize()))
+        func digest(_ text: String) -> UInt64 {
+            text.utf8.withContiguousStorageIfAvailable { LineBlock.digest($0) } ?? Array(text.utf8).withUnsafeBufferPointer { LineBlock.digest($0) }
+        }
+        return LineBlock.mix(digest(suite) &* 0x9E37_79B9_7F4A_7C15 ^ digest(caseID) ^ LineBlock.mix(UInt64(truncatingIfNeeded: sample)))
     }
 }
 
