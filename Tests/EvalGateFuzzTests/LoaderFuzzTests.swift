@@ -91,6 +91,31 @@ import Testing
         }
     }
 
+    /// A JSONL suite kept by line and the same suite held agree on mutated files: the same
+    /// errors, or the same cases, each read back from its line as the held one.
+    @Test func aSuiteKeptByLineAgreesWithItHeld() async throws {
+        let folder = try TemporaryDirectory()
+        let url = folder.url.appendingPathComponent("big.jsonl")
+        await propertyCheck(count: Mutation.count, input: Gen.uint8().array(of: 0...48), Gen.bool()) { ops, crlf in
+            var bytes = Mutation.apply(ops, to: Self.jsonlSuite)
+            if crlf { bytes = bytes.flatMap { $0 == 0x0A ? [0x0D, 0x0A] : [$0] } }
+            try? Data(bytes).write(to: url)
+            var heldLog = DiagnosticLog(), lineLog = DiagnosticLog()
+            let variables = [(name: "customer_id", usedIn: "the system prompt")]
+            let held = SuiteLoader.loadFile(
+                url, display: "big.jsonl", defaultKind: .golden, promptVariables: variables, toolNames: nil, graders: .init(), log: &heldLog)
+            let decoding = CaseLines.Decoding(suite: "big", kind: .golden, promptVariables: variables, toolNames: nil, graders: .init())
+            let kept = SuiteLoader.loadJSONLinesByLine(url, display: "big.jsonl", decoding: decoding, filter: PlanFilter(), log: &lineLog)
+            #expect(heldLog.diagnostics.map(\.description) == lineLog.diagnostics.map(\.description), "\(String(decoding: bytes, as: UTF8.self).debugDescription)")
+            guard heldLog.isEmpty, let held, let lines = kept?.lines else { return }
+            #expect(lines.count == held.cases.count)
+            for (index, evalCase) in held.cases.enumerated() where index < lines.count {
+                let read = try? lines.evalCase(at: index)
+                #expect(read?.fingerprint == evalCase.fingerprint && read?.location == evalCase.location && read?.tags == evalCase.tags)
+            }
+        }
+    }
+
     @Test func mutatedJSONAndYAMLParseOrFail() async {
         await propertyCheck(count: Mutation.count * 2, input: Gen.uint8().array(of: 0...60)) { ops in
             let json = Mutation.text(ops, seed: #"{"a": [1, 2.5e3, -0, "\u00e9\n", true, null, {"b": {}}], "c": "\"q\""}"#)

@@ -81,27 +81,19 @@ public struct LineBlockReader: ~Copyable {
     /// The next block of whole lines, or nil at the end of the file.
     public mutating func next() throws(ValidationError) -> LineBlock? {
         var bytes = carried
+        let carriedCount = carried.count
         carried = []
-        // `carried` holds no newline: only what is read now can end the block.
-        var searchFrom = bytes.count
+        // A block is at least `blockSize` bytes, or the rest of the file: a small file is one
+        // block, so it is checked as a whole, as when it is read whole.
+        while !ended && bytes.count < Self.blockSize { try readMore(into: &bytes) }
+        // Then it ends after its last newline. `carried` holds none, so the search starts past it.
+        var searchFrom = carriedCount
         var cut: Int?
-        while !ended {
-            let got = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, Self.blockSize) }
-            let failure = errno
-            if got < 0 {
-                if failure == EINTR { continue }
-                throw ValidationError(
-                    SourceLocation(file: displayPath, line: line, column: 1), "cannot read '\(displayPath)': \(String(cString: strerror(failure)))")
-            }
-            if got == 0 {
-                ended = true
-                break
-            }
-            chunk.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<got])) }
-            // The last newline read so far: the block ends after it.
+        while true {
             // (memchr from newline to newline: memrchr is a GNU extension Swift does not see.)
             let last = bytes.withUnsafeBytes { raw -> Int? in
-                let base = raw.baseAddress!, end = base + raw.count
+                guard let base = raw.baseAddress else { return nil }
+                let end = base + raw.count
                 var cursor = base + searchFrom
                 var found: Int?
                 while cursor < end, let next = memchr(cursor, 0x0A, end - cursor) {
@@ -110,11 +102,13 @@ public struct LineBlockReader: ~Copyable {
                 }
                 return found
             }
+            if ended { break }
             if let last {
                 cut = last + 1
                 break
             }
             searchFrom = bytes.count
+            try readMore(into: &bytes)
         }
         if let cut, cut < bytes.count {
             carried = Array(bytes[cut...])
@@ -122,15 +116,12 @@ public struct LineBlockReader: ~Copyable {
         }
         guard !bytes.isEmpty else { return nil }
         let start = (offset: offset, line: line)
-        let hasNUL = bytes.withUnsafeBytes { memchr($0.baseAddress!, 0, $0.count) != nil }
-        if hasNUL {
-            let at = bytes.firstIndex(of: 0)!
-            throw ValidationError(
-                SourceLocation(file: displayPath, line: start.line + bytes[..<at].count { $0 == 0x0A }, column: 1),
-                "the file holds NUL bytes: it is binary, not text")
-        }
+        // The same checks in the same order as `SourceFile.read`.
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ValidationError(SourceFile.invalidUTF8Location(bytes, file: displayPath, firstLine: start.line), "the file is not valid UTF-8 text")
+        }
+        if let at = bytes.withUnsafeBytes({ raw in memchr(raw.baseAddress!, 0, raw.count).map { UnsafeRawPointer($0) - raw.baseAddress! } }) {
+            throw ValidationError(SourceFile.nulLocation(bytes[..<at], file: displayPath, firstLine: start.line), "the file holds NUL bytes: it is binary, not text")
         }
         offset += bytes.count
         line += bytes.withUnsafeBytes { raw in
@@ -144,6 +135,25 @@ public struct LineBlockReader: ~Copyable {
             return count
         }
         return LineBlock(text: text, offset: start.offset, firstLine: start.line)
+    }
+
+    /// Appends what one `read` returns to `bytes`; at the end of the file, sets `ended`.
+    private mutating func readMore(into bytes: inout [UInt8]) throws(ValidationError) {
+        while true {
+            let got = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, Self.blockSize) }
+            let failure = errno
+            if got < 0 {
+                if failure == EINTR { continue }
+                throw ValidationError(
+                    SourceLocation(file: displayPath, line: line, column: 1), "cannot read '\(displayPath)': \(String(cString: strerror(failure)))")
+            }
+            if got == 0 {
+                ended = true
+            } else {
+                chunk.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<got])) }
+            }
+            return
+        }
     }
 }
 

@@ -22,6 +22,10 @@ extension SuiteLoader {
         var tagIndex: [[String]: Int32] = [:]
         var ids: [String: Int] = [:]
         var total = 0
+        // This file's errors, kept apart: a file that is not text (invalid UTF-8, NUL bytes) is
+        // reported for that alone, as when it is read whole, whatever its earlier blocks held.
+        var fileLog = DiagnosticLog()
+        defer { log.append(contentsOf: fileLog.diagnostics) }
         do {
             var reader = try LineBlockReader(url, displayPath: display)
             while let block = try reader.next() {
@@ -37,11 +41,11 @@ extension SuiteLoader {
                     outcomes.set(index, found: found, log: partLog)
                 }
                 for index in parts.indices {
-                    log.append(contentsOf: outcomes.log(index).diagnostics)
+                    fileLog.append(contentsOf: outcomes.log(index).diagnostics)
                     for found in outcomes.found(index) {
                         total += 1
                         if let first = ids[found.id] {
-                            log.error(
+                            fileLog.error(
                                 SourceLocation(file: display, line: Int(found.line.line), column: found.column),
                                 "duplicate case id '\(found.id)' in suite '\(name)' (first at line \(first))")
                             continue
@@ -64,11 +68,12 @@ extension SuiteLoader {
                 }
             }
         } catch {
-            log.append(contentsOf: error.diagnostics)
+            fileLog = DiagnosticLog()
+            fileLog.append(contentsOf: error.diagnostics)
             return nil
         }
-        if total == 0 && log.diagnostics.allSatisfy({ $0.location.file != display }) {
-            log.error(SourceLocation(file: display, line: 1, column: 1), "the suite is empty: the file holds no case")
+        if total == 0 && fileLog.isEmpty {
+            fileLog.error(SourceLocation(file: display, line: 1, column: 1), "the suite is empty: the file holds no case")
             return nil
         }
         let kept = CaseLines(path: url.path, file: display, decoding: decoding, lines: lines, total: total, tagged: tagged, tagLists: tagLists)
