@@ -3,6 +3,7 @@
 @testable import EvalGateReports
 import Foundation
 import PropertyBased
+import TestSupport
 import Testing
 
 /// The providers' response parsers on mutated answers: each gives a response or a
@@ -31,6 +32,56 @@ import Testing
             case 1: _ = try? AnthropicProvider.decode(answer, redactor: redactor)
             case 2: _ = try? OllamaProvider.decode(answer, redactor: redactor)
             default: _ = try? ResponseDecoding.decode(json)
+            }
+        }
+    }
+
+    static let recording = #"""
+        {"suite": "s", "case": "a", "text": "one"}
+        {"suite": "s", "case": "a", "sample": 1, "text": "two", "latency_ms": 3}
+        {"suite": "s", "case": "b", "error": "HTTP 500"}
+        {"suite": "t", "case": "a", "text": "three", "usage": {"input_tokens": 1}}
+        """#
+
+    /// A mutated recording is refused with a location, or answers every key it holds with that
+    /// line's answer (the index is by hash and the lines are read again by offset).
+    @Test func aMutatedRecordingAnswersEachLineItHolds() async throws {
+        let folder = try TemporaryDirectory()
+        let url = folder.url.appendingPathComponent("rec.jsonl")
+        await propertyCheck(count: Mutation.count, input: Gen.uint8().array(of: 0...32)) { ops in
+            let bytes = Mutation.apply(ops, to: Self.recording)
+            try? Data(bytes).write(to: url)
+            let provider: ReplayProvider
+            do {
+                provider = try ReplayProvider(recording: url, displayPath: "rec.jsonl")
+            } catch let error as ValidationError {
+                #expect(!error.diagnostics.isEmpty && error.diagnostics.allSatisfy { $0.location.file == "rec.jsonl" })
+                return
+            } catch {
+                Issue.record("not a ValidationError: \(error)")
+                return
+            }
+            defer { provider.close() }
+            for line in String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline) {
+                guard case .object(let members)? = try? JSONSource.value(String(line)), let key = ReplayKey(members) else { continue }
+                let request = ProviderRequest(
+                    suite: key.suite, caseID: key.caseID, sample: key.sample, request: RenderedRequest(system: nil, messages: []), vars: [:],
+                    model: "m", sampling: Sampling(), tools: nil, requestID: "r", timeoutSeconds: 5)
+                let answer: Result<ModelResponse, ProviderFailure>
+                do {
+                    answer = .success(try await provider.respond(to: request))
+                } catch let failure as ProviderFailure {
+                    answer = .failure(failure)
+                } catch {
+                    Issue.record("not a ProviderFailure: \(error)")
+                    continue
+                }
+                switch (members["error"], answer) {
+                case (.string(let message)?, .failure(let failure)): #expect(failure.message == message)
+                case (.string?, .success): Issue.record("an error line answered")
+                case (_, .success(let response)): #expect(response.text == (try? ResponseDecoding.decode(.object(members)))?.text)
+                case (_, .failure(let failure)): Issue.record("\(line) did not answer: \(failure.message)")
+                }
             }
         }
     }
