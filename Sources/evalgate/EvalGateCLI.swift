@@ -35,6 +35,11 @@ enum Main {
         // 135-141 MB with this. (Limiting malloc's arenas as well saved nothing more once this was
         // set, and cost 10% of CPU in lock contention.)
         _ = evalgate_set_mmap_threshold(1 << 20)
+        // Many systems start a process with a soft limit of 1,024 open files, and a run holds a
+        // connection (or an exec provider's three pipes) per request in flight, up to 1,024 of
+        // them, beside its store and suites. Past the limit, connections fail, and libdispatch
+        // crashes when its thread monitor cannot open a /proc file. The hard limit is the bound.
+        _ = evalgate_raise_open_file_limit()
         Terminal.installInterruptHandler()
         do {
             var command = try EvalGateCLI.parseAsRoot(ResumeArgument.normalize(Array(CommandLine.arguments.dropFirst())))

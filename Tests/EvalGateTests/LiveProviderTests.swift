@@ -31,6 +31,20 @@ import Testing
         server.stop()
     }
 
+    /// Many systems start processes with a soft limit of 1,024 open files, and `run.concurrency`
+    /// goes up to 1,024: evalgate raises its own soft limit (to the hard limit at most) when a
+    /// run needs more. Here the limit is 64 and the run keeps 100 connections open.
+    @Test func aLowOpenFileLimitIsRaisedForTheConnectionsARunNeeds() async throws {
+        let server = try LoopbackServer { _ in .json(Self.answer, delay: 0.3) }
+        let folder = try project(cases: 200, concurrency: 100, server: server)
+        let output = try await ProcessRunner.run(
+            URL(fileURLWithPath: "/bin/sh"), ["-c", #"ulimit -Sn 64 && exec "$0" gate"#, ProcessRunner.evalgate.path], in: folder.url)
+        #expect(output.status == 0, "\(output.stdout)\(output.stderr)")
+        #expect(output.stdout.contains("usefulness   100% (200/200 cases pass)"))
+        #expect(server.statistics.maximumInFlight == 100, "the server saw at most \(server.statistics.maximumInFlight) at once")
+        server.stop()
+    }
+
     @Test func theConcurrencyBoundIsNeverExceeded() async throws {
         let server = try LoopbackServer { _ in .json(Self.answer, delay: 0.05) }
         let folder = try project(cases: 40, concurrency: 4, server: server)

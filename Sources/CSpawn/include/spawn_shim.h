@@ -15,4 +15,8 @@ int evalgate_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int low);
 /// mallopt(M_MMAP_THRESHOLD, bytes): every block of `bytes` or more is mapped on its own, so that
 /// freeing it gives the memory back. Returns 1 when set.
 int evalgate_set_mmap_threshold(int bytes);
+
+/// Raises the soft limit on open files to the hard limit (what Go's runtime does at start).
+/// Returns the limit now in force, or -1 when unlimited or it cannot be read.
+long evalgate_raise_open_file_limit(void);
 #endif
