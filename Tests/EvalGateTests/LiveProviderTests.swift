@@ -45,6 +45,21 @@ import Testing
         server.stop()
     }
 
+    /// When even the hard limit is too low for the run's concurrency, the config is refused at
+    /// the key, before anything runs, instead of the run failing (or crashing) part way.
+    @Test func aConcurrencyTheProcessCannotOpenFilesForIsAConfigError() async throws {
+        let server = try LoopbackServer { _ in .json(Self.answer) }
+        let folder = try project(cases: 10, concurrency: 100, server: server)
+        let output = try await ProcessRunner.run(
+            URL(fileURLWithPath: "/bin/sh"), ["-c", #"ulimit -n 100 && exec "$0" gate"#, ProcessRunner.evalgate.path], in: folder.url)
+        #expect(output.status == 2)
+        #expect(output.stderr.contains(
+            "evalgate.yaml:2:20: error: run.concurrency 100 needs about 164 open files, and this process may open 100 (`ulimit -n`); lower it or raise the limit"),
+            "\(output.stderr)")
+        #expect(server.statistics.requests == 0)
+        server.stop()
+    }
+
     @Test func theConcurrencyBoundIsNeverExceeded() async throws {
         let server = try LoopbackServer { _ in .json(Self.answer, delay: 0.05) }
         let folder = try project(cases: 40, concurrency: 4, server: server)

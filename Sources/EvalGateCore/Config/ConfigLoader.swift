@@ -76,6 +76,17 @@ public enum ConfigLoader {
                 root["run"]?["budget"]?.location ?? root.location,
                 "run.budget.max_usd needs a price for model '\(model)' in 'pricing'; without one no cost is known and the cap could not hold")
         }
+        if let type = provider?.settings.type, let limit = OpenFiles.limit {
+            // Each request in flight holds a connection, or an exec command's three pipes: past
+            // the limit, connections fail, and libdispatch's thread monitor kills the process.
+            let perRequest = type == .replay ? 0 : type == .exec ? 3 : 1
+            let needed = run.concurrency * perRequest + OpenFiles.reserve
+            if perRequest > 0 && needed > limit {
+                log.error(
+                    root["run"]?["concurrency"]?.location ?? root.location,
+                    "run.concurrency \(run.concurrency) needs about \(needed) open files\(type == .exec ? " (three pipes a command)" : ""), and this process may open \(limit) (`ulimit -n`); lower it or raise the limit")
+            }
+        }
         try log.throwIfAny()
         guard let provider, let prompt, let store, let baseline, let reports else {
             throw ValidationError(log.diagnostics)
@@ -597,5 +608,20 @@ extension BaselineSettings {
     public static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && name.count <= 128
             && name.unicodeScalars.allSatisfy { $0.properties.isAlphabetic && $0.isASCII || ("0"..."9").contains($0) || "-_./".unicodeScalars.contains($0) }
+    }
+}
+
+/// The process's limit on open files, for what a run's concurrency needs.
+enum OpenFiles {
+    /// Descriptors a run needs beside its requests: the store and its log, the checkpointer, large
+    /// suites and the recording kept open, the report files, the curl loop's epoll and eventfd,
+    /// and libdispatch's reads of /proc.
+    static let reserve = 64
+
+    /// The soft limit (the binary raises it to the hard limit at start), or nil when unlimited.
+    static var limit: Int? {
+        var value = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &value) == 0, value.rlim_cur != rlim_t.max else { return nil }
+        return Int(value.rlim_cur)
     }
 }
