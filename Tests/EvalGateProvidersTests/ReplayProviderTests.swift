@@ -68,6 +68,8 @@ func request(_ suite: String = "s", _ caseID: String = "c", sample: Int = 0, tim
             {"suite":"s","text":"no case"}
             not json
             {"suite":"s","case":"e","text":5}
+            {"suite":"s","case":"f","sample":1e300,"text":"too far to be a sample"}
+            {"suite":"s","case":"g","sample":-1,"text":"before the first"}
             """)
         do {
             _ = try ReplayProvider(recording: file, displayPath: "rec.jsonl")
@@ -78,6 +80,8 @@ func request(_ suite: String = "s", _ caseID: String = "c", sample: Int = 0, tim
                 "rec.jsonl:3:1: each line needs string fields 'suite' and 'case'",
                 "rec.jsonl:4:1: invalid literal, expected 'null'",
                 "rec.jsonl:5:1: 'text' must be a string, found a number",
+                "rec.jsonl:6:1: 'sample' must be a whole number from 0",
+                "rec.jsonl:7:1: 'sample' must be a whole number from 0",
             ])
         }
     }
