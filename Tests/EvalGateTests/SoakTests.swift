@@ -7,8 +7,11 @@ import Testing
 /// The run under faults and under SIGKILL, against the local server: nothing is lost, nothing is
 /// sent twice, and every error says why.
 @Suite(.serialized) struct SoakTests {
-    /// A project of `count` golden cases against an OpenAI-compatible server.
-    private func project(cases count: Int, server: LoopbackServer, concurrency: Int, timeout: Double, retries: Int, label: String = #function) throws -> TemporaryDirectory {
+    /// A project of `count` golden cases against an OpenAI-compatible server; `padding` lengthens
+    /// each prompt (a suite of 256 KiB or more is kept by line and read again as it runs).
+    private func project(
+        cases count: Int, server: LoopbackServer, concurrency: Int, timeout: Double, retries: Int, padding: Int = 0, label: String = #function
+    ) throws -> TemporaryDirectory {
         let folder = try TemporaryDirectory(label)
         try folder.write("prompts/system.md", "You answer briefly.\n")
         try folder.write("evalgate.yaml", """
@@ -21,7 +24,8 @@ import Testing
             reports: {formats: [junit]}
             """)
         var lines = ""
-        for index in 0..<count { lines += #"{"id": "c\#(index)", "prompt": "Question \#(index)", "expected_contains": ["ok"]}"# + "\n" }
+        let pad = padding > 0 ? " " + String(repeating: "p", count: padding) : ""
+        for index in 0..<count { lines += #"{"id": "c\#(index)", "prompt": "Question \#(index)\#(pad)", "expected_contains": ["ok"]}"# + "\n" }
         try folder.write("suites/golden/soak.jsonl", lines)
         return folder
     }
@@ -106,7 +110,8 @@ import Testing
         var killedMidRun = 0
         var storedAtKill: [Int] = []
         for round in 0..<20 {
-            let folder = try project(cases: 300, server: server, concurrency: 16, timeout: 5, retries: 0, label: "kill-\(round)")
+            // Every other round's suite is large enough to be kept by line and read as it runs.
+            let folder = try project(cases: 300, server: server, concurrency: 16, timeout: 5, retries: 0, padding: round % 2 == 1 ? 900 : 0, label: "kill-\(round)")
             sent.withLock { $0.removeAll() }
             // A moment between the store's creation and the run's likely end.
             let marker = folder.url.appendingPathComponent(".evalgate/runs.sqlite").path
