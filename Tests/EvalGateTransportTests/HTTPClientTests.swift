@@ -25,7 +25,7 @@ private func post(_ server: LoopbackServer, path: String = "/v1/x", body: String
         let seen = Mutex<[LoopbackServer.Request]>([])
         let server = try LoopbackServer { request in
             seen.withLock { $0.append(request) }
-            return .json(#"{"echo": \#(request.bodyText.count)}"#, headers: [("X-Server", "loopback")])
+            return .json(#"{"echo": \#(request.bodyText.count)}"#, headers: [("X-Server", "loopback"), ("X-Spaced", " \t two  words \t")])
         }
         let http = client()
         let big = String(repeating: "x", count: 5000)
@@ -33,6 +33,7 @@ private func post(_ server: LoopbackServer, path: String = "/v1/x", body: String
         #expect(exchange.response.status == 200)
         #expect(exchange.response.text == #"{"echo": 5000}"#)
         #expect(exchange.response.header("X-Server") == "loopback")
+        #expect(exchange.response.header("x-spaced") == "two  words", "a value loses the blanks around it, not inside it")
         #expect(exchange.attempts.map(\.requestID) == ["run/s/c/0/1"])
         let request = try #require(seen.withLock { $0.first })
         #expect(request.method == "POST")
