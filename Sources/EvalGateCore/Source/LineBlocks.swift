@@ -10,19 +10,19 @@ public struct LineBlock: Sendable {
     public var offset: Int
     public var firstLine: Int
 
-    /// Byte offsets (in the file) at which the block's lines start, the first line's first.
-    public var lineStarts: [Int] {
-        var text = text
-        return text.withUTF8 { bytes in
-            var starts = [offset]
-            guard let base = bytes.baseAddress else { return starts }
-            var cursor = base
-            let end = base + bytes.count
-            while cursor < end, let found = memchr(cursor, 0x0A, end - cursor) {
-                cursor = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) + 1
-                if cursor < end { starts.append(offset + (cursor - base)) }
-            }
-            return starts
+    /// Byte offsets (in the file) at which the block's lines start, the first line's first: found
+    /// by the reader in the one pass that also counts the block's lines.
+    public var lineStarts: [Int]
+
+    /// The block cut into at most `count` runs of whole lines, about as many lines in each, for
+    /// decoding side by side (cut where `lineStarts` says, not found again by a scan).
+    func parts(_ count: Int) -> [JSONSource.LineChunk] {
+        let lines = lineStarts.count
+        let count = max(1, min(count, lines))
+        return (0..<count).map { index in
+            let first = lines * index / count, last = lines * (index + 1) / count
+            let end = last < lines ? lineStarts[last] - offset : text.utf8.count
+            return JSONSource.LineChunk(bytes: (lineStarts[first] - offset)..<end, firstLine: firstLine + first)
         }
     }
 }
@@ -124,17 +124,21 @@ public struct LineBlockReader: ~Copyable {
             throw ValidationError(SourceFile.nulLocation(bytes[..<at], file: displayPath, firstLine: start.line), "the file holds NUL bytes: it is binary, not text")
         }
         offset += bytes.count
-        line += bytes.withUnsafeBytes { raw in
+        // Where each line starts, and (one more than the starts past the first) how many newlines.
+        var starts = [start.offset]
+        let newlines = bytes.withUnsafeBytes { raw -> Int in
             var count = 0
             var cursor = raw.baseAddress!
             let end = cursor + raw.count
             while cursor < end, let found = memchr(cursor, 0x0A, end - cursor) {
                 count += 1
                 cursor = UnsafeRawPointer(found) + 1
+                if cursor < end { starts.append(start.offset + (cursor - raw.baseAddress!)) }
             }
             return count
         }
-        return LineBlock(text: text, offset: start.offset, firstLine: start.line)
+        line += newlines
+        return LineBlock(text: text, offset: start.offset, firstLine: start.line, lineStarts: starts)
     }
 
     /// Appends what one `read` returns to `bytes`; at the end of the file, sets `ended`.

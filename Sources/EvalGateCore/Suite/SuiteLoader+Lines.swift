@@ -32,8 +32,7 @@ extension SuiteLoader {
                 // Each block's lines are decoded in parts side by side (decoding is most of
                 // loading a large suite), and the parts' cases then taken in line order.
                 let starts = block.lineStarts
-                let parts = JSONSource.lineChunks(block.text, count: starts.count < 2_000 ? 1 : max(2, ProcessInfo.processInfo.activeProcessorCount))
-                    .map { JSONSource.LineChunk(bytes: $0.bytes, firstLine: $0.firstLine + block.firstLine - 1) }
+                let parts = block.parts(starts.count < 2_000 ? 1 : max(2, ProcessInfo.processInfo.activeProcessorCount))
                 let outcomes = PartOutcomes<FoundCase>(count: parts.count)
                 DispatchQueue.concurrentPerform(iterations: parts.count) { index in
                     var partLog = DiagnosticLog()
