@@ -120,6 +120,54 @@ private func writeRun(_ store: RunStore, _ id: String, _ results: [CaseResult]) 
         await store.close()
     }
 
+    @Test func theTotalsASummaryStreamGathersAreTheRunsFiguresAndServedModels() async throws {
+        let folder = try TemporaryDirectory()
+        let store = try await RunStore.open(path: folder.url.appendingPathComponent("r.sqlite").path, role: .runs)
+        // Two suites, every figure varying from row to row: latency, tokens, cost (some unknown),
+        // context use, served model (some not reported), and errors with no response at all.
+        var results: [CaseResult] = []
+        for index in 0..<23 {
+            for sample in 0..<(index % 3 + 1) {
+                let status: ResultStatus = (index + sample) % 7 == 0 ? .error : (index % 4 == 0 ? .fail : .pass)
+                var made = result(index % 2 == 0 ? "a" : "b", "c\(index)", sample: sample, status: status)
+                made.latencyMs = Double(index * 10 + sample) + 0.5
+                made.costUSD = index % 5 == 0 ? nil : Double(index) / 1000
+                made.contextUse = Double(index) / 25
+                if status != .error {
+                    made.response?.usage = TokenUsage(inputTokens: 100 + index, outputTokens: sample + 1)
+                    made.response?.servedModel = index % 6 == 0 ? nil : "m-\(index % 3)"
+                }
+                results.append(made)
+            }
+        }
+        try await writeRun(store, "run-1", results.shuffled())
+        var expected = FiguresBuilder()
+        var served = Set<String>()
+        for made in results.sorted(by: { ($0.suite, $0.caseID, $0.sample) < ($1.suite, $1.caseID, $1.sample) }) {
+            expected.add(
+                suite: made.suite, status: made.status, latencyMs: made.latencyMs, inputTokens: made.response?.usage.inputTokens,
+                outputTokens: made.response?.usage.outputTokens, costUSD: made.costUSD, contextUse: made.contextUse)
+            if let model = made.response?.servedModel { served.insert(model) }
+        }
+        let built = expected.build()
+        for pageRows in [2, 3, 100] {
+            let totals = ResultTotals()
+            var summaries = 0
+            for try await _ in store.caseSummaryStream(runID: "run-1", pageRows: pageRows, totals: totals) { summaries += 1 }
+            #expect(summaries == 23)
+            let figures = totals.figures
+            #expect(figures.overall == built.overall, "pages of \(pageRows)")
+            #expect(figures.suites.map(\.name) == ["a", "b"])
+            #expect(figures.suites.map(\.figures) == built.suites.map(\.figures), "pages of \(pageRows)")
+            #expect(totals.servedModels == served)
+        }
+        #expect(served == ["m-0", "m-1", "m-2"])
+        let read = try await store.figures(runID: "run-1")
+        #expect(read.overall == built.overall)
+        #expect(try await store.servedModels(runID: "run-1") == served)
+        await store.close()
+    }
+
     @Test func promoteCopiesOneRunIntoTheBaselineFileAndReplacesThePreviousOne() async throws {
         let folder = try TemporaryDirectory()
         let runs = try await RunStore.open(path: folder.url.appendingPathComponent("runs.sqlite").path, role: .runs)

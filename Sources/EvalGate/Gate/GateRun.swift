@@ -241,10 +241,11 @@ enum BaselineLookup {
         let found: (BaselineComparison, Figures, RunRecord, Set<String>)?
         do {
             if let run = try await baselineStore.baselineRun(name: settings.name) {
+                let totals = ResultTotals()
                 let comparison = try await BaselineComparison.reading(
-                    current: current, baseline: baselineStore.caseSummaryStream(runID: run.id), baselineName: settings.name, baselineRunID: run.id,
-                    countRemoved: countRemoved, alpha: alpha, tally: &tally)
-                found = (comparison, try await baselineStore.figures(runID: run.id).overall, run, try await baselineStore.servedModels(runID: run.id))
+                    current: current, baseline: baselineStore.caseSummaryStream(runID: run.id, totals: totals), baselineName: settings.name,
+                    baselineRunID: run.id, countRemoved: countRemoved, alpha: alpha, tally: &tally)
+                found = (comparison, totals.figures.overall, run, totals.servedModels)
             } else {
                 found = nil
             }
@@ -267,10 +268,11 @@ enum BaselineLookup {
             guard let run = try await store.run(id: runID) else {
                 throw EvalGateError.notFound("no run '\(runID)' to compare with; `evalgate runs` lists them")
             }
+            let totals = ResultTotals()
             let comparison = try await BaselineComparison.reading(
-                current: current, baseline: store.caseSummaryStream(runID: run.id), baselineName: "run \(run.id)", baselineRunID: run.id,
-                countRemoved: countRemoved, alpha: alpha, tally: &tally)
-            return (comparison, try await store.figures(runID: run.id).overall, run, try await store.servedModels(runID: run.id))
+                current: current, baseline: store.caseSummaryStream(runID: run.id, totals: totals), baselineName: "run \(run.id)",
+                baselineRunID: run.id, countRemoved: countRemoved, alpha: alpha, tally: &tally)
+            return (comparison, totals.figures.overall, run, totals.servedModels)
         } catch let error as EvalGateError {
             throw error
         } catch {

@@ -53,26 +53,30 @@ struct RunJudgement: Sendable {
         var configDiff: ConfigDiff?
         var drift: [String] = []
         var baselineName = config.baseline.name
+        // The same pass adds up the run's figures and served models.
+        var totals = ResultTotals()
         let found: (BaselineComparison, Figures, RunRecord, Set<String>)?
         if !compare {
             found = nil
         } else if let againstRunID {
             baselineName = "run \(againstRunID)"
             found = try await BaselineLookup.compare(
-                store.caseSummaryStream(runID: runID), withRun: againstRunID, in: store, countRemoved: countRemoved, alpha: config.gate.alpha,
-                tally: &tally)
+                store.caseSummaryStream(runID: runID, totals: totals), withRun: againstRunID, in: store, countRemoved: countRemoved,
+                alpha: config.gate.alpha, tally: &tally)
         } else {
             found = try await BaselineLookup.compare(
-                store.caseSummaryStream(runID: runID), with: config.baseline, countRemoved: countRemoved, alpha: config.gate.alpha, display: display,
-                tally: &tally)
+                store.caseSummaryStream(runID: runID, totals: totals), with: config.baseline, countRemoved: countRemoved, alpha: config.gate.alpha,
+                display: display, tally: &tally)
         }
         let figures: (overall: Figures, suites: [(name: String, figures: Figures)])
         let record: RunRecord?
         do {
             if found == nil {
-                for try await summary in store.caseSummaryStream(runID: runID) { tally.add(summary) }
+                // No baseline to compare with: the stream above was not read.
+                totals = ResultTotals()
+                for try await summary in store.caseSummaryStream(runID: runID, totals: totals) { tally.add(summary) }
             }
-            figures = try await store.figures(runID: runID)
+            figures = totals.figures
             record = try await store.run(id: runID)
         } catch {
             throw .storage("cannot read the results of run \(runID): \(error)")
@@ -86,7 +90,7 @@ struct RunJudgement: Sendable {
             configDiff = ConfigDiff(baseline: baselineConfig, current: settings)
             if found.2.configFingerprint == fingerprint {
                 // Same pinned config: any change in results or served model is the provider's doing.
-                let served = (try? await store.servedModels(runID: runID)) ?? []
+                let served = totals.servedModels
                 if !found.3.isEmpty, !served.isEmpty, served != found.3 {
                     drift.append("the provider served \(served.sorted().joined(separator: ", ")) where the baseline got \(found.3.sorted().joined(separator: ", "))")
                 }

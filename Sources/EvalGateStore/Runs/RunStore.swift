@@ -1,5 +1,6 @@
 import EvalGateCore
 import Foundation
+import Synchronization
 
 /// The SQLite file where runs and their results are kept: the run store (every run, never
 /// committed) or the baseline file (promoted runs under names, committed). One schema for both.
@@ -205,16 +206,21 @@ public final class RunStore: Sendable {
 
     /// A run's case summaries in store order, read a page of results at a time: comparing two
     /// 100,000-case runs holds a page of each, not both runs (which took 63 MB).
-    public func caseSummaryStream(runID: String, pageRows: Int = 4096) -> CaseSummaryStream {
-        CaseSummaryStream(store: self, runID: runID, pageRows: max(2, pageRows))
+    ///
+    /// With `totals`, the same pass also gathers the run's figures and served models, which
+    /// `figures(runID:)` and `servedModels(runID:)` would each read the results again for.
+    public func caseSummaryStream(runID: String, pageRows: Int = 4096, totals: ResultTotals? = nil) -> CaseSummaryStream {
+        CaseSummaryStream(store: self, runID: runID, pageRows: max(2, pageRows), totals: totals)
     }
 
     /// Summaries of the cases in up to `limit` result rows after `cursor`, the last case carried
     /// over from the page before (`carry`) continued. Returns whether rows may remain.
-    func caseSummaryPage(runID: String, after cursor: ResultCursor?, limit: Int, carry: CaseSummary?) async throws
+    func caseSummaryPage(runID: String, after cursor: ResultCursor?, limit: Int, carry: CaseSummary?, totals: ResultTotals?) async throws
         -> (summaries: [CaseSummary], last: ResultCursor?, more: Bool)
     {
         try await database.perform { database in
+            var gathered = totals?.take()
+            defer { if let gathered { totals?.put(gathered) } }
             var summaries: [CaseSummary] = carry.map { [$0] } ?? []
             var conditions = "run_id = ?"
             var values: [SQLValue] = [.text(runID)]
@@ -224,7 +230,7 @@ public final class RunStore: Sendable {
             }
             values.append(.integer(limit))
             let statement = try database.prepare(
-                "SELECT suite, case_id, suite_kind, case_fingerprint, status, first_reason, latency_ms, tool_f1, case_weight, sample FROM results WHERE \(conditions) ORDER BY suite, case_id, sample LIMIT ?")
+                "SELECT suite, case_id, suite_kind, case_fingerprint, status, first_reason, latency_ms, tool_f1, case_weight, sample\(totals == nil ? "" : ", input_tokens, output_tokens, cost_usd, context_use, served_model") FROM results WHERE \(conditions) ORDER BY suite, case_id, sample LIMIT ?")
             var rows = 0
             var last: ResultCursor?
             var suite = ""
@@ -256,6 +262,7 @@ public final class RunStore: Sendable {
                 if status != .pass, summaries[index].firstReason == nil {
                     summaries[index].firstReason = row.string(5)
                 }
+                gathered?.add(row: row, suite: suite, status: status)
             }
             return (summaries, last ?? cursor, rows == limit)
         }
@@ -263,20 +270,9 @@ public final class RunStore: Sendable {
 
     /// Tokens, cost, latency percentiles and context use of a run, overall and per suite.
     public func figures(runID: String) async throws -> (overall: Figures, suites: [(name: String, figures: Figures)]) {
-        try await database.perform { database in
-            var builder = FiguresBuilder()
-            var suite = ""
-            try database.prepare(
-                "SELECT suite, status, latency_ms, input_tokens, output_tokens, cost_usd, context_use FROM results WHERE run_id = ? ORDER BY suite, case_id, sample"
-            ).forEachRow([.text(runID)]) { row in
-                suite = row.string(0, sameAs: suite) ?? ""
-                builder.add(
-                    suite: suite, status: ResultStatus(rawValue: row.string(1) ?? "") ?? .error, latencyMs: row.double(2) ?? 0,
-                    inputTokens: row.int(3), outputTokens: row.int(4), costUSD: row.double(5), contextUse: row.double(6))
-            }
-            let built = builder.build()
-            return (built.overall, built.suites)
-        }
+        let totals = ResultTotals()
+        for try await _ in caseSummaryStream(runID: runID, totals: totals) {}
+        return totals.figures
     }
 
     /// The model strings the provider reported serving in a run (empty when it reported none).
@@ -540,6 +536,7 @@ public struct CaseSummaryStream: AsyncSequence, Sendable {
     let store: RunStore
     let runID: String
     let pageRows: Int
+    let totals: ResultTotals?
 
     public func makeAsyncIterator() -> Iterator {
         Iterator(stream: self)
@@ -564,7 +561,8 @@ public struct CaseSummaryStream: AsyncSequence, Sendable {
                     defer { carry = nil }
                     return carry
                 }
-                let page = try await stream.store.caseSummaryPage(runID: stream.runID, after: cursor, limit: stream.pageRows, carry: carry)
+                let page = try await stream.store.caseSummaryPage(
+                    runID: stream.runID, after: cursor, limit: stream.pageRows, carry: carry, totals: stream.totals)
                 buffer = page.summaries
                 index = 0
                 cursor = page.last
@@ -573,6 +571,46 @@ public struct CaseSummaryStream: AsyncSequence, Sendable {
             }
             defer { index += 1 }
             return buffer[index]
+        }
+    }
+}
+
+
+/// What a run's results add up to beside its case summaries: its figures (overall and by suite)
+/// and the models the provider said it served. Filled by a `CaseSummaryStream` as it reads, so
+/// judging a run reads its results once, not three times; complete once the stream has ended.
+public final class ResultTotals: Sendable {
+    private let state = Mutex(Gathered())
+
+    public init() {}
+
+    /// The figures of the results read so far.
+    public var figures: (overall: Figures, suites: [(name: String, figures: Figures)]) {
+        let built = state.withLock { $0.builder.build() }
+        return (built.overall, built.suites)
+    }
+
+    /// The model strings the provider reported serving (empty when it reported none).
+    public var servedModels: Set<String> { state.withLock { $0.servedModels } }
+
+    /// Taken out for a page's rows and put back after, so no lock is held row by row.
+    func take() -> Gathered { state.withLock { gathered in defer { gathered = Gathered() }; return gathered } }
+    func put(_ gathered: Gathered) { state.withLock { $0 = gathered } }
+
+    struct Gathered: Sendable {
+        var builder = FiguresBuilder()
+        var servedModels = Set<String>()
+        private var lastServed = ""
+
+        /// Adds a row of the summary query that selected the totals' columns (10 to 14).
+        mutating func add(row: Statement, suite: String, status: ResultStatus) {
+            builder.add(
+                suite: suite, status: status, latencyMs: row.double(6) ?? 0, inputTokens: row.int(10), outputTokens: row.int(11),
+                costUSD: row.double(12), contextUse: row.double(13))
+            if let served = row.string(14, sameAs: lastServed) {
+                lastServed = served
+                servedModels.insert(served)
+            }
         }
     }
 }
