@@ -123,6 +123,7 @@ import Testing
             #expect(check == "ok", "round \(round): \(check)")
             let stored = Set(try await sqlite(folder, "SELECT case_id || '/' || sample FROM results").split(separator: "\n").map(String.init))
             let recorded = try await sqlite(folder, "SELECT COUNT(*) FROM runs") == "1"
+            let statusAtKill = try await sqlite(folder, "SELECT status FROM runs")
             let sentBeforeKill = sent.withLock { $0.count }
             sent.withLock { $0.removeAll() }
             let resumed = try await ProcessRunner.evalgate(["run", "--resume", "--report", "none"], in: folder.url, environment: ["OPENAI_API_KEY": "sk-soak"])
@@ -136,6 +137,14 @@ import Testing
                 // was sent, and there is nothing to resume (which says so and exits 2).
                 #expect(sentBeforeKill == 0, "round \(round): requests went out before the run was recorded")
                 #expect(resumed.status == 2 && resumed.stderr.contains("no interrupted run"), "round \(round): \(resumed.stderr)")
+                continue
+            }
+            if statusAtKill == "completed" {
+                // Killed after every result was stored and the run marked completed (while it was
+                // judged and reported): the run is whole, and there is nothing to resume.
+                #expect(try await sqlite(folder, "SELECT COUNT(*) FROM results") == "300", "round \(round)")
+                #expect(resumed.status == 2 && resumed.stderr.contains("no interrupted run"), "round \(round): \(resumed.stderr)")
+                #expect(sent.withLock { $0.isEmpty }, "round \(round): a completed run sent requests again")
                 continue
             }
             killedMidRun += 1
