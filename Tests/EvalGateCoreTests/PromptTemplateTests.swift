@@ -77,6 +77,18 @@ import Testing
             return try plan.evalCase(at: item.caseIndex).id + String(item.sample)
         }
         #expect(labels == ["a0", "a1", "b0", "b1", "b2", "c0", "c1"])
+
+        // No case with its own repeat: every case runs the plan's samples, in the same order.
+        let uniform = try Plan(
+            suites: [Suite(name: "s", kind: .golden, file: "f", description: nil, cases: [makeCase("a", repeat: nil), makeCase("b", repeat: nil)])],
+            samples: 3, prompt: prompt)
+        #expect(uniform.count == 6)
+        #expect((0..<2).map(uniform.samples(ofCase:)) == [3, 3])
+        let uniformLabels = try (0..<uniform.count).map { index throws -> String in
+            let item = uniform.item(at: index)
+            return try uniform.evalCase(at: item.caseIndex).id + String(item.sample)
+        }
+        #expect(uniformLabels == ["a0", "a1", "a2", "b0", "b1", "b2"])
     }
 
     @Test func aPlanTakesTheSelectedCasesOfEverySuiteInOrder() throws {

@@ -44,7 +44,7 @@ public struct PlanItem: Sendable, Hashable {
 ///
 /// Requests are rendered when they are sent (`request(for:)`), not held here. Cases are held,
 /// or, for a large JSONL suite loaded by line, read from their file as they are asked for
-/// (`evalCase(at:)`), so a plan of 100,000 such cases costs 40 bytes a case.
+/// (`evalCase(at:)`), so a plan of 100,000 such cases costs 32 bytes a case.
 public struct Plan: Sendable {
     /// The held cases, in plan order (each segment of held cases is a run of this array).
     private let held: [EvalCase]
@@ -54,8 +54,10 @@ public struct Plan: Sendable {
     public let caseCount: Int
     /// The run's samples per case; a case with its own `repeat` uses that instead.
     public let samples: Int
-    /// `starts[i]` is the index of case i's first item; the last element is the total.
-    private let starts: [Int]
+    /// `starts[i]` is the index of case i's first item; the last element is the total. Nil when
+    /// every case runs `samples` times (no case has its own `repeat`): then case i starts at
+    /// i × samples, and the plan holds no 8 bytes a case for it.
+    private let starts: [Int]?
     public let prompt: PromptSettings
     private let systemTemplate: PromptTemplate?
     private let userTemplate: PromptTemplate
@@ -127,28 +129,34 @@ public struct Plan: Sendable {
         self.segments = segments
         self.caseCount = caseCount
         self.samples = samples
-        var starts = [0]
-        starts.reserveCapacity(caseCount + 1)
-        for segment in segments {
-            for position in 0..<segment.count {
-                let own = segment.lines.map { $0.repeatCount(at: position) } ?? selected[segment.heldStart + position].repeatCount
-                starts.append(starts[starts.count - 1] + (own ?? samples))
-            }
+        func own(_ segment: Segment, _ position: Int) -> Int? {
+            segment.lines.map { $0.repeatCount(at: position) } ?? selected[segment.heldStart + position].repeatCount
         }
-        self.starts = starts
+        let uniform = samples > 0 && !segments.contains { segment in (0..<segment.count).contains { own(segment, $0) != nil } }
+        if uniform {
+            self.starts = nil
+        } else {
+            var starts = [0]
+            starts.reserveCapacity(caseCount + 1)
+            for segment in segments {
+                for position in 0..<segment.count { starts.append(starts[starts.count - 1] + (own(segment, position) ?? samples)) }
+            }
+            self.starts = starts
+        }
         self.prompt = prompt
         self.systemTemplate = prompt.system.flatMap { try? PromptTemplate($0) }
         self.userTemplate = (try? PromptTemplate(prompt.template)) ?? PromptTemplate.promptOnly
     }
 
     /// The number of requests: the sum of every case's samples.
-    public var count: Int { starts[starts.count - 1] }
+    public var count: Int { starts.map { $0[$0.count - 1] } ?? caseCount * samples }
 
     /// Samples case `index` runs.
-    public func samples(ofCase index: Int) -> Int { starts[index + 1] - starts[index] }
+    public func samples(ofCase index: Int) -> Int { starts.map { $0[index + 1] - $0[index] } ?? samples }
 
     /// Item `index` of the plan (0 ..< count): every sample of the first case, then the next case, …
     public func item(at index: Int) -> PlanItem {
+        guard let starts else { return PlanItem(caseIndex: index / samples, sample: index % samples) }
         // Binary search for the last case starting at or before `index`.
         var low = 0, high = caseCount - 1
         while low < high {
