@@ -33,7 +33,9 @@ private func writeRun(_ store: RunStore, _ id: String, _ results: [CaseResult]) 
         let folder = try TemporaryDirectory()
         let path = folder.url.appendingPathComponent("nested/runs.sqlite").path
         let store = try await RunStore.open(path: path, role: .runs)
-        let written = [result("a", "1"), result("a", "2", status: .fail, text: "bad <xml> & 'quotes'"), result("adv", "3", status: .error)]
+        var written = [result("a", "1"), result("a", "2", status: .fail, text: "bad <xml> & 'quotes'"), result("adv", "3", status: .error)]
+        written[0].tags = ["smoke", "billing \"quoted\""]
+        written[1].tags = []
         try await writeRun(store, "run-1", written)
         await store.close()
 
@@ -43,6 +45,7 @@ private func writeRun(_ store: RunStore, _ id: String, _ results: [CaseResult]) 
         #expect(run.endedAt != nil)
         let read = try await reopened.results(runID: "run-1")
         #expect(read == written)
+        #expect(read.map(\.tags) == [["smoke", "billing \"quoted\""], [], nil], "tags as the case had them; none stored reads as nil")
         let summaries = try await reopened.caseSummaries(runID: "run-1")
         #expect(summaries.map(\.status) == [.pass, .fail, .error])
         #expect(summaries[1].firstReason == "expected 'x' — not found")
@@ -309,6 +312,9 @@ private func writeRun(_ store: RunStore, _ id: String, _ results: [CaseResult]) 
         let reader = try await RunStore.open(path: path, role: .baselineForReading)
         let run = try #require(try await reader.baselineRun(name: "main"))
         #expect(try await reader.caseSummaries(runID: run.id).map(\.key.caseID) == ["1", "2"])
+        let results = try await reader.results(runID: run.id)
+        #expect(results.map(\.caseID) == ["1", "2"])
+        #expect(results.allSatisfy { $0.tags == nil }, "schema 9 kept no tags")
         await reader.close()
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }

@@ -3,12 +3,13 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Rewrites a current store as schema 9 wrote it: the same tables, the IN-list constraint on a
-/// result's status, version 9.
+/// Rewrites a current store as schema 9 wrote it: the same tables without results' tags, the
+/// IN-list constraint on a result's status, version 9.
 func rewriteAsSchema9(_ path: String) async throws {
     let downgrade = try await ProcessRunner.tool("sqlite3", [
         path,
         """
+        ALTER TABLE results DROP COLUMN tags_json;
         PRAGMA writable_schema = ON;
         UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (status = ''pass'' OR status = ''fail'' OR status = ''error'')', 'CHECK (status IN (''pass'', ''fail'', ''error''))') WHERE name = 'results';
         PRAGMA writable_schema = OFF;

@@ -307,6 +307,11 @@ import Testing
                 environment: ["EVALGATE_STORE": "shard-\(index).sqlite"])
             #expect(shard.status == 0, "\(shard.stderr)")
         }
+        // The second shard as an evalgate of schema 10 wrote it: its results have no tags.
+        let older = try await ProcessRunner.tool("sqlite3", [
+            project.url.appendingPathComponent("shard-2.sqlite").path, "ALTER TABLE results DROP COLUMN tags_json; PRAGMA user_version = 10; SELECT COUNT(*) FROM results;",
+        ])
+        #expect(older.status == 0 && older.stdout != "0\n", "\(older.stdout)\(older.stderr)")
         let merged = try await ProcessRunner.evalgate(["merge", "--replay", "recordings/regressed.jsonl", "shard-1.sqlite", "shard-2.sqlite"], in: project.url)
         #expect(merged.status == 1, "\(merged.stdout)\(merged.stderr)")
         func scoreLines(_ text: String) -> [Substring] { text.split(separator: "\n").filter { $0.hasPrefix("  usefulness") || $0.hasPrefix("  safety") || $0.hasPrefix("  FAIL") } }
@@ -318,6 +323,10 @@ import Testing
             AND a.status = b.status AND a.output_text = b.output_text;
             """])
         #expect(same.stdout == "3\n", "every case of the merged run matches the unsharded one")
+        let untagged = try await ProcessRunner.tool("sqlite3", [
+            database, "SELECT COUNT(*) FROM results WHERE run_id = (SELECT id FROM runs ORDER BY started_at DESC LIMIT 1) AND tags_json IS NULL;",
+        ])
+        #expect(untagged.stdout == older.stdout, "the older shard's results are merged without tags, the other's with theirs")
         let overlap = try await ProcessRunner.evalgate(["merge", "--replay", "recordings/regressed.jsonl", "shard-1.sqlite", "shard-1.sqlite"], in: project.url)
         #expect(overlap.status == 2)
         #expect(overlap.stderr.contains("shards must not overlap"))

@@ -47,6 +47,28 @@ import Testing
         #expect(failed == Self.count / 100)
     }
 
+    @Test func aStoredRunIsReportedWithTheTagsItRanWith() async throws {
+        let project = try Self.project()
+        let gate = try await ProcessRunner.evalgate(["gate"], in: project.url)
+        #expect(gate.status == 0, "\(gate.stdout)\(gate.stderr)")
+        // The suite's tags change after the run; one case's stored tags are taken away, as in a row
+        // written before results kept their tags.
+        let retagged = (0..<Self.count).map { Self.caseLine($0).replacingOccurrences(of: #""tags": ["t"#, with: #""tags": ["new-t"#) }
+        try project.write("suites/golden/bulk.jsonl", retagged.joined(separator: "\n") + "\n")
+        let database = project.url.appendingPathComponent(".evalgate/runs.sqlite").path
+        let stored = try await ProcessRunner.tool("sqlite3", [database, "SELECT tags_json FROM results WHERE case_id IN ('c-3', 'c-4'); UPDATE results SET tags_json = NULL WHERE case_id = 'c-6';"])
+        #expect(stored.stdout == "[\"t1\"]\n[]\n", "each result keeps its case's tags")
+
+        let output = try await ProcessRunner.evalgate(["report", "latest", "--format", "json"], in: project.url)
+        #expect(output.status == 0, "\(output.stdout)\(output.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(try project.directory.read("reports/results.json").utf8)) as? [String: Any]
+        let cases = try #require(report?["cases"] as? [[String: Any]])
+        func tags(_ id: String) -> [String]? { cases.first { $0["id"] as? String == id }?["tags"] as? [String] }
+        #expect(tags("c-3") == ["t1"], "the tags the case ran with, not the suite's new ones")
+        #expect(tags("c-4") == [])
+        #expect(tags("c-6") == ["new-t0"], "a result stored without tags takes the suite's")
+    }
+
     @Test func aSuiteChangedUnderTheRunStopsItWithTheLineAndKeepsTheStoreConsistent() async throws {
         let project = try Self.project()
         let loaded = try await Project.load(Project.Options(workingDirectory: project.url))

@@ -216,7 +216,8 @@ public struct GateRun: Sendable {
         var judgement = RunJudgement(
             config: project.config, compare: compare, requireBaseline: requireBaseline, countRemoved: project.filter.isEmpty,
             planned: project.plan.count, workingDirectory: project.workingDirectory)
-        judgement.tags = CaseTags(project.plan.heldCases, lines: project.plan.caseLines)
+        let plan = project.plan
+        judgement.tags = SuiteTags { CaseTags(plan.heldCases, lines: plan.caseLines) }
         judgement.reportTargets = reportTargets ?? project.config.reports.formats.map { ($0, project.config.reports.url(for: $0)) }
         judgement.stepSummary = stepSummary
         judgement.printedJSON = printedJSON

@@ -9,8 +9,8 @@ struct ReportExport {
     var content: ReportContent
     /// The run's cases counted by suite (for JUnit's per-suite totals).
     var suiteCounts: SuiteCounts
-    /// Tags by case, from the suites.
-    var tags: CaseTags
+    /// Tags by case from the suites, for results stored without their own.
+    var tags: SuiteTags
     /// The formats to write and where, in the order given.
     var targets: [(format: ReportFormat, url: URL)]
     /// The store holding the baseline run, to show its outputs beside this run's (opened and
@@ -122,7 +122,7 @@ struct ReportExport {
             let key = CaseKey(suite: first.suite, caseID: first.caseID)
             let then = try await baseline?.samples(of: key) ?? []
             pageCases.append(ReportCase(
-                key: key, kind: first.kind, tags: tags[key], samples: samples, baseline: then, change: changes[key] ?? unchanged))
+                key: key, kind: first.kind, tags: first.tags ?? tags[key], samples: samples, baseline: then, change: changes[key] ?? unchanged))
             if shownRegressions.contains(key) {
                 let failing = samples.first { $0.status == .fail } ?? first
                 outputs[key] = RegressionOutputs(current: failing.response?.text ?? failing.error, baseline: then.first.flatMap { $0.response?.text ?? $0.error })

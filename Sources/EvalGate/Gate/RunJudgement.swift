@@ -1,6 +1,7 @@
 import EvalGateReports
 import EvalGateStore
 import Foundation
+import Synchronization
 
 /// Judges a stored run — against its baseline for `gate` and `report`, on its own for `run` —
 /// writes its reports and builds the terminal summary. Sends nothing to a model.
@@ -19,7 +20,8 @@ struct RunJudgement: Sendable {
     /// The stored run, when judging one again (`report`): its recorded config is its identity,
     /// whatever the config file says now.
     var recorded: RunRecord?
-    var tags = CaseTags([])
+    /// Tags from the suites, for results stored without their own.
+    var tags = SuiteTags { CaseTags([]) }
     var reportTargets: [(format: ReportFormat, url: URL)] = []
     /// A JSON report written for `--output json` to print, not listed among the reports.
     var printedJSON: URL?
@@ -205,6 +207,25 @@ struct RunJudgement: Sendable {
         }
         await opened?.close()
         return try written.get()
+    }
+}
+
+/// Each case's tags from the suites, made only when a result has none of its own: one stored
+/// before results kept their tags (schema 11). A run's reports otherwise hold no index of tags.
+final class SuiteTags: Sendable {
+    private let make: @Sendable () -> CaseTags
+    private let made = Mutex<CaseTags?>(nil)
+
+    init(_ make: @escaping @Sendable () -> CaseTags) {
+        self.make = make
+    }
+
+    /// The tags of the case with `key` (none for an unknown case).
+    subscript(key: CaseKey) -> [String] {
+        made.withLock { tags in
+            if tags == nil { tags = make() }
+            return tags![key]
+        }
     }
 }
 

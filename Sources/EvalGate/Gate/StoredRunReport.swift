@@ -59,12 +59,6 @@ public struct StoredRunReport: Sendable {
             throw .invalidInput(error)
         }
         let targets = try ReportSelection.targets(formats, settings: config.reports, workingDirectory: options.workingDirectory)
-        // Tags are shown in the HTML and JSON reports only; suites that no longer load do not stop a
-        // report. Large JSONL suites are kept by line, as for a run: only their tags are held.
-        let needsTags = targets.contains { $0.format == .html || $0.format == .json }
-        let suites = !needsTags ? [] : (try? SuiteLoader.load(
-            config.suites, prompt: config.prompt, toolNames: config.tools?.names, graders: (config.judge != nil, config.embeddings != nil),
-            workingDirectory: options.workingDirectory, byLine: PlanFilter())) ?? []
         let storePath = config.store.url.path
         guard FileManager.default.fileExists(atPath: storePath) else {
             throw .notFound("no run store at \(DisplayPath.relative(config.store.url, to: options.workingDirectory)); `evalgate gate` makes one")
@@ -72,7 +66,7 @@ public struct StoredRunReport: Sendable {
         let store = try await GateRun.openStore(storePath, role: .runs)
         let result: Result<RunReport, EvalGateError>
         do {
-            result = .success(try await render(config: &config, suites: suites, targets: targets, store: store))
+            result = .success(try await render(config: &config, targets: targets, store: store))
         } catch {
             result = .failure(error)
         }
@@ -80,7 +74,7 @@ public struct StoredRunReport: Sendable {
         return try result.get()
     }
 
-    private func render(config: inout EvalConfig, suites: [Suite], targets: [(format: ReportFormat, url: URL)], store: RunStore) async throws(EvalGateError) -> RunReport {
+    private func render(config: inout EvalConfig, targets: [(format: ReportFormat, url: URL)], store: RunStore) async throws(EvalGateError) -> RunReport {
         let record: RunRecord?
         do {
             record = runID == "latest" ? try await store.latestRun() : try await store.run(id: runID)
@@ -104,7 +98,16 @@ public struct StoredRunReport: Sendable {
             workingDirectory: options.workingDirectory)
         judgement.recorded = record
         judgement.againstRunID = againstRunID
-        judgement.tags = CaseTags(suites.flatMap(\.cases), lines: suites.compactMap(\.lines))
+        // A run stored before results kept their tags takes them from the suites as they are now
+        // (suites that no longer load give none); large JSONL suites are kept by line, as for a run.
+        let settings = config
+        let workingDirectory = options.workingDirectory
+        judgement.tags = SuiteTags {
+            let suites = (try? SuiteLoader.load(
+                settings.suites, prompt: settings.prompt, toolNames: settings.tools?.names,
+                graders: (settings.judge != nil, settings.embeddings != nil), workingDirectory: workingDirectory, byLine: PlanFilter())) ?? []
+            return CaseTags(suites.flatMap(\.cases), lines: suites.compactMap(\.lines))
+        }
         judgement.reportTargets = targets
         judgement.printedJSON = printedJSON
         let status: RunStatus = record.status == .running && record.isAbandoned ? .interrupted : record.status

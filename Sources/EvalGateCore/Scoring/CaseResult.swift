@@ -62,6 +62,8 @@ public struct CaseResult: Sendable, Hashable {
     /// What was sent: `{"messages": [{role, content}], "vars": {…}}` (the system prompt is the
     /// config's template filled with these vars).
     public var requestJSON: String?
+    /// The case's tags as it ran; nil for a result stored before tags were (schema 11).
+    public var tags: [String]?
 
     public init(
         suite: String, kind: SuiteKind, caseID: String, caseFingerprint: String, sample: Int, status: ResultStatus,

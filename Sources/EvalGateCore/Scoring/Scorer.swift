@@ -14,6 +14,7 @@ public enum Scorer {
             evalCase, sample: sample, outcome: outcome, requestID: requestID, context: context, systemPrompt: systemPrompt,
             gradedChecks: gradedChecks, finishedAt: finishedAt)
         result.caseWeight = evalCase.weight
+        result.tags = evalCase.tags
         return result
     }
 

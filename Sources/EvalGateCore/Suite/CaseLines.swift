@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The cases of a large JSONL suite, kept as where their lines lie in the file and read again
 /// when they run, so a run's memory does not grow with its cases: 32 bytes a case here, where a
@@ -33,20 +34,23 @@ public final class CaseLines: Sendable {
     let lines: [Line]
     /// The number of cases in the file, selected or not.
     public let total: Int
-    /// The selected cases that have tags: their ids, sorted, and their lists (an index into `tagLists`).
-    let tagged: [(id: String, tags: Int32)]
-    let tagLists: [[String]]
+    /// The selected cases that have tags, by id: made from the file when first asked for. A run's
+    /// results carry their cases' tags, so this is only for results stored without them.
+    private let tagged = Mutex<TagIndex?>(nil)
     private let source: LineFile
 
-    init(path: String, file: String, decoding: Decoding, lines: [Line], total: Int, tagged: [(id: String, tags: Int32)], tagLists: [[String]]) {
+    init(path: String, file: String, decoding: Decoding, lines: [Line], total: Int) {
         self.file = file
         self.decoding = decoding
         self.lines = lines
         self.total = total
-        // Files are usually written in id order already; sort only when they are not.
-        self.tagged = zip(tagged, tagged.dropFirst()).contains { !($0.id < $1.id) } ? tagged.sorted { $0.id < $1.id } : tagged
-        self.tagLists = tagLists
         source = LineFile(path: path)
+    }
+
+    /// The tagged cases' ids, sorted, each with its list (an index into `lists`).
+    private struct TagIndex {
+        var ids: [(id: String, tags: Int32)] = []
+        var lists: [[String]] = []
     }
 
     /// The number of selected cases.
@@ -60,14 +64,35 @@ public final class CaseLines: Sendable {
         lines[index].repeatCount < 0 ? nil : Int(lines[index].repeatCount)
     }
 
-    /// The tags of selected case `id` (none when it has none, or is not selected).
+    /// The tags of selected case `id` (none when it has none, is not selected, or its line can no
+    /// longer be read).
     public func tags(of id: String) -> [String] {
-        var low = 0, high = tagged.count
-        while low < high {
-            let middle = (low + high) / 2
-            if tagged[middle].id < id { low = middle + 1 } else { high = middle }
+        tagged.withLock { index in
+            if index == nil { index = makeTagIndex() }
+            let ids = index!.ids
+            var low = 0, high = ids.count
+            while low < high {
+                let middle = (low + high) / 2
+                if ids[middle].id < id { low = middle + 1 } else { high = middle }
+            }
+            return low < ids.count && ids[low].id == id ? index!.lists[Int(ids[low].tags)] : []
         }
-        return low < tagged.count && tagged[low].id == id ? tagLists[Int(tagged[low].tags)] : []
+    }
+
+    private func makeTagIndex() -> TagIndex {
+        var index = TagIndex()
+        var known: [[String]: Int32] = [:]
+        for position in lines.indices {
+            guard let evalCase = try? evalCase(at: position), !evalCase.tags.isEmpty else { continue }
+            let list = known[evalCase.tags] ?? {
+                index.lists.append(evalCase.tags)
+                known[evalCase.tags] = Int32(index.lists.count - 1)
+                return Int32(index.lists.count - 1)
+            }()
+            index.ids.append((evalCase.id, list))
+        }
+        index.ids.sort { $0.id < $1.id }
+        return index
     }
 
     /// Selected case `index`, read from the file and decoded again.

@@ -17,9 +17,6 @@ extension SuiteLoader {
             return nil
         }
         var lines: [CaseLines.Line] = []
-        var tagged: [(id: String, tags: Int32)] = []
-        var tagLists: [[String]] = []
-        var tagIndex: [[String]: Int32] = [:]
         var ids: [String: Int] = [:]
         var total = 0
         // This file's errors, kept apart: a file that is not text (invalid UTF-8, NUL bytes) is
@@ -50,19 +47,7 @@ extension SuiteLoader {
                             continue
                         }
                         ids[found.id] = Int(found.line.line)
-                        guard found.selected else { continue }
-                        lines.append(found.line)
-                        if !found.tags.isEmpty {
-                            let list: Int32
-                            if let known = tagIndex[found.tags] {
-                                list = known
-                            } else {
-                                list = Int32(tagLists.count)
-                                tagIndex[found.tags] = list
-                                tagLists.append(found.tags)
-                            }
-                            tagged.append((found.id, list))
-                        }
+                        if found.selected { lines.append(found.line) }
                     }
                 }
             }
@@ -75,7 +60,7 @@ extension SuiteLoader {
             fileLog.error(SourceLocation(file: display, line: 1, column: 1), "the suite is empty: the file holds no case")
             return nil
         }
-        let kept = CaseLines(path: url.path, file: display, decoding: decoding, lines: lines, total: total, tagged: tagged, tagLists: tagLists)
+        let kept = CaseLines(path: url.path, file: display, decoding: decoding, lines: lines, total: total)
         return Suite(name: name, kind: decoding.kind, file: display, description: nil, cases: [], lines: kept)
     }
 
@@ -84,7 +69,6 @@ extension SuiteLoader {
         var line: CaseLines.Line
         var id: String
         var column: Int
-        var tags: [String]
         var selected: Bool
     }
 
@@ -104,7 +88,7 @@ extension SuiteLoader {
                 let entry = CaseLines.Line(
                     offset: Int64(place.offset), length: UInt32(place.length), line: UInt32(line), digest: place.digest,
                     repeatCount: Int32(clamping: evalCase.repeatCount ?? -1))
-                found.append(FoundCase(line: entry, id: evalCase.id, column: evalCase.location.column, tags: evalCase.tags, selected: filter.includes(evalCase)))
+                found.append(FoundCase(line: entry, id: evalCase.id, column: evalCase.location.column, selected: filter.includes(evalCase)))
             }
         }
         return found

@@ -10,8 +10,9 @@ enum ResultCoding {
     static let insertSQL = """
         INSERT OR IGNORE INTO results (run_id, suite, case_id, sample, suite_kind, case_fingerprint, status, score, \
         first_reason, checks_json, output_text, tool_calls_json, input_tokens, output_tokens, latency_ms, served_model, \
-        finish_reason, request_id, error, finished_at, attempts_json, system_fingerprint, tool_f1, cost_usd, context_use, case_weight, cached, request_json) \
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        finish_reason, request_id, error, finished_at, attempts_json, system_fingerprint, tool_f1, cost_usd, context_use, case_weight, cached, request_json, \
+        tags_json) \
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     /// The row's values, in `insertSQL`'s order. Checks, tool calls and attempts are written as
@@ -19,7 +20,7 @@ enum ResultCoding {
     /// dictionary built and sorted for each: that was most of the store thread's own time).
     static func row(runID: String, _ result: CaseResult) -> PackedRow {
         let response = result.response
-        var row = PackedRow(capacity: 640 + (response?.text.utf8.count ?? 0) + (result.requestJSON?.utf8.count ?? 0), columns: 28)
+        var row = PackedRow(capacity: 640 + (response?.text.utf8.count ?? 0) + (result.requestJSON?.utf8.count ?? 0), columns: 29)
         row.text(runID); row.text(result.suite); row.text(result.caseID); row.integer(result.sample); row.text(result.kind.rawValue)
         row.text(result.caseFingerprint); row.text(result.status.rawValue); row.real(result.score); row.text(result.firstReason)
         row.json { writeChecks(result.checks, to: &$0) }; row.text(response?.text)
@@ -31,6 +32,15 @@ enum ResultCoding {
         row.text(response?.systemFingerprint)
         row.real(result.toolScore); row.real(result.costUSD); row.real(result.contextUse)
         row.real(result.caseWeight == 1 ? nil : result.caseWeight); row.integer(result.cached ? 1 : 0); row.text(result.requestJSON)
+        if let tags = result.tags {
+            row.json { json in
+                json.beginArray()
+                for tag in tags { json.string(tag) }
+                json.endArray()
+            }
+        } else {
+            row.null()
+        }
         return row
     }
 
@@ -104,12 +114,14 @@ enum ResultCoding {
         return JSONSource.attemptRecords(text, requestID: requestID)
     }
 
-    /// The columns `decode` reads, in its order.
-    static let selectColumns = """
+    /// The columns `decode` reads, in its order; a file older than schema 11 has no tags to read.
+    static func selectColumns(tags: Bool) -> String {
+        """
         suite, case_id, sample, suite_kind, case_fingerprint, status, score, checks_json, output_text, tool_calls_json, \
         input_tokens, output_tokens, latency_ms, served_model, finish_reason, request_id, error, finished_at, attempts_json, \
-        system_fingerprint, tool_f1, cost_usd, context_use, case_weight, cached, request_json
+        system_fingerprint, tool_f1, cost_usd, context_use, case_weight, cached, request_json, \(tags ? "tags_json" : "NULL")
         """
+    }
 
     /// Values that repeat from one row to the next, kept to be reused (`Statement.string(_:sameAs:)`).
     struct Repeats {
@@ -142,6 +154,13 @@ enum ResultCoding {
         result.caseWeight = row.double(23) ?? 1
         result.cached = row.int(24) == 1
         result.requestJSON = row.string(25)
+        result.tags = row.string(26).map(tags(fromJSON:))
         return result
+    }
+
+    /// A stored tag list (`[]` for most rows, read without a parse).
+    static func tags(fromJSON text: String) -> [String] {
+        if text == "[]" { return [] }
+        return (try? JSONSource.value(text))?.arrayValue?.compactMap(\.stringValue) ?? []
     }
 }

@@ -12,11 +12,14 @@ public final class RunStore: Sendable {
     let database: SerialDatabase
     /// A migrated copy of an older baseline file, read instead of it and deleted at close.
     private let temporaryCopy: URL?
+    /// Whether its results have tags: false only for a baseline file of schema 9 or 10, read as it is.
+    let storesTags: Bool
 
-    private init(path: String, database: SerialDatabase, temporaryCopy: URL? = nil) {
+    private init(path: String, database: SerialDatabase, temporaryCopy: URL? = nil, storesTags: Bool = true) {
         self.path = path
         self.database = database
         self.temporaryCopy = temporaryCopy
+        self.storesTags = storesTags
     }
 
     /// How a store file is used.
@@ -36,6 +39,7 @@ public final class RunStore: Sendable {
     /// compares as well as a new one while the committed file stays untouched; `baseline promote`
     /// rewrites it in the current schema.
     public static func open(path: String, role: Role) async throws -> RunStore {
+        var storesTags = true
         if role == .baselineForReading {
             let version = try await SerialDatabase.open(path: path, mode: .readOnly)
             let found = try await version.perform { try $0.integer("PRAGMA user_version") }
@@ -49,6 +53,7 @@ public final class RunStore: Sendable {
                 }
                 return RunStore(path: path, database: migrated, temporaryCopy: copy)
             }
+            storesTags = found >= StoreSchema.tagsVersion
         }
         let mode: Database.Mode = role == .baselineForReading ? .readOnly : .readWriteCreate
         let database = try await SerialDatabase.open(path: path, mode: mode) { database in
@@ -76,7 +81,7 @@ public final class RunStore: Sendable {
                 try StoreSchema.check(database)
             }
         }
-        return RunStore(path: path, database: database)
+        return RunStore(path: path, database: database, storesTags: storesTags)
     }
 
     /// Runs `body` again while it fails with SQLITE_BUSY, for up to ten seconds. Only for the
@@ -326,8 +331,8 @@ public final class RunStore: Sendable {
     /// Up to `limit` results of a run in (suite, case, sample) order, after `cursor`, optionally
     /// only those with `status`. Paging keeps memory flat however large the run.
     public func results(runID: String, after cursor: ResultCursor? = nil, status: ResultStatus? = nil, limit: Int = 1000) async throws -> [CaseResult] {
-        try await database.perform { database in
-            let columns = ResultCoding.selectColumns
+        let columns = ResultCoding.selectColumns(tags: storesTags)
+        return try await database.perform { database in
             var conditions = "run_id = ?"
             var values: [SQLValue] = [.text(runID)]
             if let cursor {
@@ -420,7 +425,6 @@ public final class RunStore: Sendable {
             do {
                 var columns: [String] = []
                 try database.prepare("SELECT name FROM pragma_table_info('results') ORDER BY cid").forEachRow { columns.append($0.string(0) ?? "") }
-                let copied = columns.map { $0 == "run_id" ? "?" : $0 }.joined(separator: ", ")
                 for path in paths {
                     try database.prepare("ATTACH DATABASE ? AS shard").run([.text(path)])
                     defer { try? database.execute("DETACH DATABASE shard") }
@@ -428,6 +432,10 @@ public final class RunStore: Sendable {
                     guard (StoreSchema.oldestReadableVersion...StoreSchema.currentVersion).contains(version) else {
                         throw StoreError(code: 26, message: "\(path) has schema \(version), this evalgate reads \(StoreSchema.oldestReadableVersion) to \(StoreSchema.currentVersion)", path: database.path)
                     }
+                    // A shard of an older schema lacks the newer columns (tags): they are copied as null.
+                    var shardColumns = Set<String>()
+                    try database.prepare("SELECT name FROM pragma_table_info('results', 'shard')").forEachRow { shardColumns.insert($0.string(0) ?? "") }
+                    let copied = columns.map { $0 == "run_id" ? "?" : shardColumns.contains($0) ? $0 : "NULL" }.joined(separator: ", ")
                     guard let shardRun = try RunStore.readRuns(database, where: "1 ORDER BY started_at DESC, id DESC LIMIT 1", [], schema: "shard").first else {
                         throw StoreError(code: 12, message: "\(path) holds no run", path: database.path)
                     }

@@ -129,14 +129,23 @@ public enum StoreSchema {
         .redefine(
             table: "results", from: "CHECK (status IN ('pass', 'fail', 'error'))",
             to: "CHECK (status = 'pass' OR status = 'fail' OR status = 'error')"),
+        // 11: the case's tags as it ran (a JSON array; null in rows written before), so reports
+        // need no index of every case's tags, and a stored run's report shows the tags it ran with.
+        """
+        ALTER TABLE results ADD COLUMN tags_json TEXT;
+        """,
     ]
 
     /// The version this evalgate writes.
     public static var currentVersion: Int { migrations.count }
 
-    /// The oldest version read as it is. Migration 10 only changed how a write is checked, so a
-    /// baseline file of version 9 is read in place, not through a migrated copy.
+    /// The oldest version read as it is. Migration 10 only changed how a write is checked, and
+    /// 11 added a column that may be null; so a baseline file of version 9 or 10 is read in place
+    /// (its results without tags), not through a migrated copy.
     public static let oldestReadableVersion = 9
+
+    /// The first version whose results have `tags_json`.
+    public static let tagsVersion = 11
 
     /// Brings a writable database up to `currentVersion`, all pending migrations in one
     /// transaction, so a crash leaves either the old schema or the new one.
