@@ -56,4 +56,27 @@ import Testing
         #expect(suites.map(\.name) == ["a", "b"])
         #expect(suites[1].figures.latencyP50 == nil)
     }
+
+    /// The run's percentiles come from the suites' latencies merged: the same as over all of them.
+    @Test func theRunsPercentilesAreThoseOfEveryLatencyTogether() {
+        var generator = SplitMix64(seed: 8)
+        for round in 0..<50 {
+            var builder = FiguresBuilder()
+            var all: [Double] = []
+            let suites = Int(generator.next() % 5) + 1
+            for _ in 0..<Int(generator.next() % 300) {
+                let suite = "s\(generator.next() % UInt64(suites))"
+                // Repeated values and ties across suites, in no order.
+                let latency = Double(generator.next() % 200) / 4
+                let status: ResultStatus = generator.next() % 10 == 0 ? .error : .pass
+                builder.add(suite: suite, status: status, latencyMs: latency, inputTokens: nil, outputTokens: nil, costUSD: nil, contextUse: nil)
+                if status != .error { all.append(latency) }
+            }
+            let overall = builder.build().overall
+            all.sort()
+            #expect(overall.latencyP50 == FiguresBuilder.percentile(all, 0.50), "round \(round)")
+            #expect(overall.latencyP95 == FiguresBuilder.percentile(all, 0.95), "round \(round)")
+            #expect(overall.latencyP99 == FiguresBuilder.percentile(all, 0.99), "round \(round)")
+        }
+    }
 }

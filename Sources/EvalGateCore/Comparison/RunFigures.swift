@@ -28,9 +28,11 @@ public struct Figures: Sendable, Hashable {
 }
 
 /// Collects `Figures` for a run and each of its suites from result rows, in one pass.
+///
+/// Latencies are kept once, by suite: the run's percentiles are read from the suites' sorted
+/// latencies merged (a second copy of every latency for the whole run was 8 bytes a result).
 public struct FiguresBuilder: Sendable {
     private var overall = Figures()
-    private var overallLatencies: [Double] = []
     private var suites: [String: (Figures, [Double])] = [:]
     private var order: [String] = []
 
@@ -38,40 +40,81 @@ public struct FiguresBuilder: Sendable {
 
     /// Adds one result's numbers.
     public mutating func add(suite: String, status: ResultStatus, latencyMs: Double, inputTokens: Int?, outputTokens: Int?, costUSD: Double?, contextUse: Double?) {
-        Self.add(&overall, &overallLatencies, status: status, latencyMs: latencyMs, inputTokens: inputTokens, outputTokens: outputTokens, costUSD: costUSD, contextUse: contextUse)
+        Self.count(&overall, status: status, inputTokens: inputTokens, outputTokens: outputTokens, costUSD: costUSD, contextUse: contextUse)
         var (figures, latencies) = suites.removeValue(forKey: suite) ?? {
             order.append(suite)
             return (Figures(), [])
         }()
-        Self.add(&figures, &latencies, status: status, latencyMs: latencyMs, inputTokens: inputTokens, outputTokens: outputTokens, costUSD: costUSD, contextUse: contextUse)
+        if Self.count(&figures, status: status, inputTokens: inputTokens, outputTokens: outputTokens, costUSD: costUSD, contextUse: contextUse) {
+            latencies.append(latencyMs)
+        }
         suites[suite] = (figures, latencies)
     }
 
-    private static func add(_ figures: inout Figures, _ latencies: inout [Double], status: ResultStatus, latencyMs: Double, inputTokens: Int?, outputTokens: Int?, costUSD: Double?, contextUse: Double?) {
+    /// Counts a result into `figures`; true when it is a response (whose latency counts).
+    private static func count(_ figures: inout Figures, status: ResultStatus, inputTokens: Int?, outputTokens: Int?, costUSD: Double?, contextUse: Double?) -> Bool {
         figures.results += 1
         guard status != .error else {
             figures.errors += 1
-            return
+            return false
         }
         figures.responses += 1
         figures.inputTokens += inputTokens ?? 0
         figures.outputTokens += outputTokens ?? 0
         if let costUSD { figures.costUSD += costUSD } else { figures.costUnknown += 1 }
-        latencies.append(latencyMs)
         if let contextUse {
             if contextUse > ScoringContext.contextWarning { figures.contextFlagged += 1 }
             figures.maximumContextUse = max(figures.maximumContextUse ?? 0, contextUse)
         }
+        return true
     }
 
-    /// The run's figures and each suite's, in the order suites were first seen.
-    public func build() -> (overall: Figures, suites: [(name: String, figures: Figures)]) {
-        (Self.finish(overall, overallLatencies), order.map { ($0, Self.finish(suites[$0]?.0 ?? Figures(), suites[$0]?.1 ?? [])) })
+    /// The run's figures and each suite's, in the order suites were first seen. The latencies are
+    /// sorted where they are (consuming the builder sorts no copy of them).
+    public consuming func build() -> (overall: Figures, suites: [(name: String, figures: Figures)]) {
+        for name in order { suites[name]?.1.sort() }
+        let sorted = order.map { suites[$0]?.1 ?? [] }
+        var overall = self.overall
+        let ranks = [0.50, 0.95, 0.99].map { Self.rank($0, of: overall.responses) }
+        let values = Self.merged(sorted, at: ranks)
+        (overall.latencyP50, overall.latencyP95, overall.latencyP99) = (values[0], values[1], values[2])
+        let bySuite = zip(order, sorted).map { name, latencies in (name, Self.finish(suites[name]?.0 ?? Figures(), sorted: latencies)) }
+        return (overall, bySuite)
     }
 
-    private static func finish(_ figures: Figures, _ latencies: [Double]) -> Figures {
+    /// The 1-based nearest rank of percentile `p` among `count` values; nil when there are none.
+    private static func rank(_ p: Double, of count: Int) -> Int? {
+        guard count > 0 else { return nil }
+        return min(max(Int((p * Double(count)).rounded(.up)), 1), count)
+    }
+
+    /// The values at `ranks` (ascending, 1-based) of the sorted lists merged, walked once.
+    private static func merged(_ lists: [[Double]], at ranks: [Int?]) -> [Double?] {
+        if lists.count == 1 { return ranks.map { $0.map { lists[0][$0 - 1] } } }
+        var heads = [Int](repeating: 0, count: lists.count)
+        var found = [Double?](repeating: nil, count: ranks.count)
+        var taken = 0
+        var next = 0
+        while next < ranks.count, ranks[next] != nil {
+            // The smallest head is the next value in the merged order.
+            var smallest = -1
+            for index in lists.indices where heads[index] < lists[index].count {
+                if smallest < 0 || lists[index][heads[index]] < lists[smallest][heads[smallest]] { smallest = index }
+            }
+            guard smallest >= 0 else { break }
+            let value = lists[smallest][heads[smallest]]
+            heads[smallest] += 1
+            taken += 1
+            while next < ranks.count, ranks[next] == taken {
+                found[next] = value
+                next += 1
+            }
+        }
+        return found
+    }
+
+    private static func finish(_ figures: Figures, sorted: [Double]) -> Figures {
         var figures = figures
-        let sorted = latencies.sorted()
         figures.latencyP50 = percentile(sorted, 0.50)
         figures.latencyP95 = percentile(sorted, 0.95)
         figures.latencyP99 = percentile(sorted, 0.99)

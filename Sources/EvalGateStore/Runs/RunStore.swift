@@ -592,10 +592,17 @@ public final class ResultTotals: Sendable {
 
     public init() {}
 
-    /// The figures of the results read so far.
+    /// The figures of the results read (asked for once the stream has ended: the first call
+    /// builds them from the latencies gathered, which it gives up).
     public var figures: (overall: Figures, suites: [(name: String, figures: Figures)]) {
-        let built = state.withLock { $0.builder.build() }
-        return (built.overall, built.suites)
+        state.withLock { gathered in
+            if let built = gathered.built { return built }
+            var builder = FiguresBuilder()
+            swap(&builder, &gathered.builder)
+            let built = builder.build()
+            gathered.built = built
+            return built
+        }
     }
 
     /// The model strings the provider reported serving (empty when it reported none).
@@ -607,6 +614,7 @@ public final class ResultTotals: Sendable {
 
     struct Gathered: Sendable {
         var builder = FiguresBuilder()
+        var built: (overall: Figures, suites: [(name: String, figures: Figures)])?
         var servedModels = Set<String>()
         private var lastServed = ""
 
