@@ -17,7 +17,9 @@ extension SuiteLoader {
             return nil
         }
         var lines: [CaseLines.Line] = []
-        var ids: [String: Int] = [:]
+        // Every case's id as a hash and where it is (16 bytes a case; a dictionary of the ids was
+        // 95 bytes a case at its peak), sorted at the end to find ids used twice.
+        var ids: [IDPlace] = []
         var total = 0
         // This file's errors, kept apart: a file that is not text (invalid UTF-8, NUL bytes) is
         // reported for that alone, as when it is read whole, whatever its earlier blocks held.
@@ -40,17 +42,12 @@ extension SuiteLoader {
                     fileLog.append(contentsOf: outcomes.log(index).diagnostics)
                     for found in outcomes.found(index) {
                         total += 1
-                        if let first = ids[found.id] {
-                            fileLog.error(
-                                SourceLocation(file: display, line: Int(found.line.line), column: found.column),
-                                "duplicate case id '\(found.id)' in suite '\(name)' (first at line \(first))")
-                            continue
-                        }
-                        ids[found.id] = Int(found.line.line)
+                        ids.append(IDPlace(hash: Self.idHash(found.id), line: found.line.line, column: UInt32(clamping: found.column)))
                         if found.selected { lines.append(found.line) }
                     }
                 }
             }
+            try reportDuplicates(in: &ids, url, display: display, decoding: decoding, log: &fileLog)
         } catch {
             fileLog = DiagnosticLog()
             fileLog.append(contentsOf: error.diagnostics)
@@ -62,6 +59,61 @@ extension SuiteLoader {
         }
         let kept = CaseLines(path: url.path, file: display, decoding: decoding, lines: lines, total: total)
         return Suite(name: name, kind: decoding.kind, file: display, description: nil, cases: [], lines: kept)
+    }
+
+    /// A case's id, hashed, and where the case is.
+    struct IDPlace {
+        var hash: UInt64
+        var line: UInt32
+        var column: UInt32
+    }
+
+    static func idHash(_ id: String) -> UInt64 {
+        var id = id
+        return id.withUTF8 { LineBlock.digest($0) }
+    }
+
+    /// Logs every case whose id an earlier case of the file has, naming the first. Ids whose
+    /// hashes are equal are read again from the file and compared, which only happens when the
+    /// file has a duplicate (or, once in 2^64, two ids share a hash).
+    private static func reportDuplicates(
+        in ids: inout [IDPlace], _ url: URL, display: String, decoding: CaseLines.Decoding, log: inout DiagnosticLog
+    ) throws(ValidationError) {
+        ids.sort { $0.hash != $1.hash ? $0.hash < $1.hash : $0.line < $1.line }
+        var suspects = Set<UInt32>()
+        var index = 0
+        while index < ids.count {
+            var next = index + 1
+            while next < ids.count && ids[next].hash == ids[index].hash { next += 1 }
+            if next - index > 1 { for place in ids[index..<next] { suspects.insert(place.line) } }
+            index = next
+        }
+        guard !suspects.isEmpty else { return }
+        // The suspects' ids, from the file read again (it was checked whole a moment ago).
+        var found: [UInt32: (id: String, column: Int)] = [:]
+        var reader = try LineBlockReader(url, displayPath: display)
+        while let block = try reader.next() {
+            let lastLine = block.firstLine + block.lineStarts.count - 1
+            guard suspects.contains(where: { Int($0) >= block.firstLine && Int($0) <= lastLine }) else { continue }
+            var ignored = DiagnosticLog()
+            for part in block.parts(1) {
+                for entry in decodePart(block, starts: block.lineStarts, part: part, display: display, decoding: decoding, filter: PlanFilter(), log: &ignored)
+                where suspects.contains(entry.line.line) {
+                    found[entry.line.line] = (entry.id, entry.column)
+                }
+            }
+        }
+        var first: [String: UInt32] = [:]
+        for line in suspects.sorted() {
+            guard let (id, column) = found[line] else { continue }
+            if let earlier = first[id] {
+                log.error(
+                    SourceLocation(file: display, line: Int(line), column: column),
+                    "duplicate case id '\(id)' in suite '\(decoding.suite)' (first at line \(earlier))")
+            } else {
+                first[id] = line
+            }
+        }
     }
 
     /// A case found in a part of a block: where its line lies, and what the loader keeps of it.
