@@ -98,23 +98,42 @@ import Testing
         #expect(try plan.evalCase(at: 30_001).id == "c-30001")
     }
 
-    @Test func aSuiteChangedUnderTheRunIsAnErrorAtTheLineNotAnotherCase() throws {
+    @Test func aSuiteChangedUnderTheRunIsAnErrorAtItsLinesNotAnotherCase() throws {
         let folder = try TemporaryDirectory()
-        try folder.write("suites/big.jsonl", Self.suiteText(count: 3_000))
+        let count = 30_000  // about 4.5 MiB: several blocks
+        try folder.write("suites/big.jsonl", Self.suiteText(count: count))
         let plan = try Plan(suites: try Self.load(folder, byLine: PlanFilter()), samples: 1, prompt: Self.prompt)
+        #expect(try plan.evalCase(at: 0).id == "c-0")
         // The same length, other bytes: only the digest can tell.
-        var changed = Self.suiteText(count: 3_000).components(separatedBy: "\n")
-        changed[1_234] = changed[1_234].replacingOccurrences(of: "Question", with: "Questlon")
+        var changed = Self.suiteText(count: count).components(separatedBy: "\n")
+        changed[15_000] = changed[15_000].replacingOccurrences(of: "Question", with: "Questlon")
         try folder.write("suites/big.jsonl", changed.joined(separator: "\n"))
-        #expect(try plan.evalCase(at: 1_233).id == "c-1233", "an unchanged line still reads")
+        #expect(try plan.evalCase(at: 1).id == "c-1", "a block read before the change is the one checked")
+        #expect(try plan.evalCase(at: count - 1).id == "c-\(count - 1)", "an unchanged block still reads")
+        #expect(try plan.evalCase(at: 2).id == "c-2", "and a block read again is checked again")
         do {
-            _ = try plan.evalCase(at: 1_234)
+            _ = try plan.evalCase(at: 15_000)
             Issue.record("a changed line was run")
         } catch {
-            #expect(error.diagnostics.map(\.description) == [
-                "suites/big.jsonl:1235:1: the file changed during the run: line 1235 is not the case that was checked; run again"
-            ])
+            let message = error.diagnostics.map(\.description).joined()
+            let match = message.firstMatch(of: /^suites\/big\.jsonl:(\d+):1: the file changed during the run: lines (\d+)–(\d+) are not what was checked; run again$/)
+            let (first, from, to) = (Int(match?.1 ?? "") ?? 0, Int(match?.2 ?? "") ?? 0, Int(match?.3 ?? "") ?? 0)
+            #expect(match != nil && first == from && from <= 15_001 && 15_001 <= to && to - from < count / 2, "\(message)")
         }
+    }
+
+    /// Which cases a filter selected is kept by block: the plan's cases are those, read again.
+    @Test func aFilteredSuiteKeptByLineReadsBackItsSelectedCasesInOrder() throws {
+        let folder = try TemporaryDirectory()
+        try folder.write("suites/big.jsonl", Self.suiteText(count: 30_000))
+        let filter = PlanFilter(tags: ["t1"])
+        let plan = try Plan(suites: try Self.load(folder, byLine: filter), filter: filter, samples: 1, prompt: Self.prompt)
+        let expected = (0..<30_000).filter { $0 % 3 == 0 && $0 % 2 == 1 }
+        #expect(plan.caseCount == expected.count)
+        #expect(try (0..<plan.caseCount).map { try plan.evalCase(at: $0).id } == expected.map { "c-\($0)" })
+        #expect(try plan.evalCase(at: 700).location.line == expected[700] + 1)
+        // Own repeats are kept for the selected cases: every seventh case runs twice.
+        #expect((0..<plan.caseCount).map(plan.samples(ofCase:)) == expected.map { $0 % 7 == 0 ? 2 : 1 })
     }
 }
 

@@ -85,7 +85,7 @@ import Testing
                 return
             }
             #expect(failure.diagnostics.map(\.description) == [
-                "suites/golden/bulk.jsonl:2001:1: the file changed during the run: line 2001 is not the case that was checked; run again"
+                "suites/golden/bulk.jsonl:1:1: the file changed during the run: lines 1–3000 are not what was checked; run again"
             ])
         }
         let database = project.url.appendingPathComponent(".evalgate/runs.sqlite").path

@@ -44,7 +44,7 @@ public struct PlanItem: Sendable, Hashable {
 ///
 /// Requests are rendered when they are sent (`request(for:)`), not held here. Cases are held,
 /// or, for a large JSONL suite loaded by line, read from their file as they are asked for
-/// (`evalCase(at:)`), so a plan of 100,000 such cases costs 32 bytes a case.
+/// (`evalCase(at:)`), so a plan of such cases holds an index of the file's blocks, not of its cases.
 public struct Plan: Sendable {
     /// The held cases, in plan order (each segment of held cases is a run of this array).
     private let held: [EvalCase]
@@ -132,7 +132,9 @@ public struct Plan: Sendable {
         func own(_ segment: Segment, _ position: Int) -> Int? {
             segment.lines.map { $0.repeatCount(at: position) } ?? selected[segment.heldStart + position].repeatCount
         }
-        let uniform = samples > 0 && !segments.contains { segment in (0..<segment.count).contains { own(segment, $0) != nil } }
+        let uniform = samples > 0 && !segments.contains { segment in
+            segment.lines.map(\.hasOwnRepeats) ?? (0..<segment.count).contains { selected[segment.heldStart + $0].repeatCount != nil }
+        }
         if uniform {
             self.starts = nil
         } else {

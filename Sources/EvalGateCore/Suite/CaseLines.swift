@@ -1,21 +1,29 @@
 import Foundation
 import Synchronization
 
-/// The cases of a large JSONL suite, kept as where their lines lie in the file and read again
-/// when they run, so a run's memory does not grow with its cases: 32 bytes a case here, where a
-/// decoded case with its strings is half a kilobyte.
+/// The cases of a large JSONL suite, kept as where they lie in the file and read again when they
+/// run, so a run's memory does not grow with its cases: the file's blocks of lines are indexed
+/// (about 1 MiB each, a few dozen bytes and a bit a line to say which lines are selected cases),
+/// where a decoded case with its strings is half a kilobyte.
 ///
 /// Every line was decoded and checked when the suite was loaded, and is decoded the same way
-/// when read again; a line whose bytes are no longer the ones checked (the file changed under the
-/// run) is an error that names the file and line, never a different case run in its place.
+/// when read again. A block is read whole when its first case is asked for, and its bytes must be
+/// the ones checked: a block that changed (the file was edited under the run) is an error naming
+/// the file and its lines, never a different case run in its place. The last blocks read are kept
+/// for the cases asked next (a run asks in order, a window of requests at a time).
 public final class CaseLines: Sendable {
-    struct Line: Sendable {
+    /// A block of whole lines as the loader read it (`LineBlockReader`).
+    struct Block: Sendable {
         var offset: Int64
-        var length: UInt32
-        var line: UInt32
+        var length: Int
+        var firstLine: Int
+        var lineCount: Int
+        /// A digest of the block's bytes, as checked.
         var digest: UInt64
-        /// The case's own `repeat`, or -1.
-        var repeatCount: Int32
+        /// The index (among the selected cases) of the block's first selected case.
+        var firstCase: Int
+        /// Bit i set when line `firstLine + i` is a selected case.
+        var selected: [UInt64]
     }
 
     /// How the suite's cases are decoded, as they were when it was loaded.
@@ -30,21 +38,37 @@ public final class CaseLines: Sendable {
     /// The file as shown in messages.
     public let file: String
     let decoding: Decoding
-    /// The selected cases' lines, in file order.
-    let lines: [Line]
+    private let blocks: [Block]
+    /// The number of selected cases.
+    public let count: Int
     /// The number of cases in the file, selected or not.
     public let total: Int
+    /// Selected cases with a `repeat` of their own, by index (most suites have none).
+    private let ownRepeats: [Int: Int]
     /// The selected cases that have tags, by id: made from the file when first asked for. A run's
     /// results carry their cases' tags, so this is only for results stored without them.
     private let tagged = Mutex<TagIndex?>(nil)
     private let source: LineFile
+    /// The blocks read last, most recent first, with where their selected cases' lines lie.
+    private let recent = Mutex<[ReadBlock]>([])
+    private static let recentLimit = 2
 
-    init(path: String, file: String, decoding: Decoding, lines: [Line], total: Int) {
+    init(path: String, file: String, decoding: Decoding, blocks: [Block], count: Int, total: Int, ownRepeats: [Int: Int]) {
         self.file = file
         self.decoding = decoding
-        self.lines = lines
+        self.blocks = blocks
+        self.count = count
         self.total = total
+        self.ownRepeats = ownRepeats
         source = LineFile(path: path)
+    }
+
+    /// A block read again: its bytes, and for each selected case in it, where its line lies in
+    /// them (without the line end) and its line number.
+    private struct ReadBlock: Sendable {
+        var index: Int
+        var bytes: [UInt8]
+        var cases: [(start: Int32, end: Int32, line: Int32)]
     }
 
     /// The tagged cases' ids, sorted, each with its list (an index into `lists`).
@@ -53,15 +77,15 @@ public final class CaseLines: Sendable {
         var lists: [[String]] = []
     }
 
-    /// The number of selected cases.
-    public var count: Int { lines.count }
-
     /// The suite's name.
     public var suite: String { decoding.suite }
 
+    /// Whether some selected case has its own `repeat`.
+    var hasOwnRepeats: Bool { !ownRepeats.isEmpty }
+
     /// The `repeat` of selected case `index`, if it has one.
     func repeatCount(at index: Int) -> Int? {
-        lines[index].repeatCount < 0 ? nil : Int(lines[index].repeatCount)
+        ownRepeats[index]
     }
 
     /// The tags of selected case `id` (none when it has none, is not selected, or its line can no
@@ -82,7 +106,7 @@ public final class CaseLines: Sendable {
     private func makeTagIndex() -> TagIndex {
         var index = TagIndex()
         var known: [[String]: Int32] = [:]
-        for position in lines.indices {
+        for position in 0..<count {
             guard let evalCase = try? evalCase(at: position), !evalCase.tags.isEmpty else { continue }
             let list = known[evalCase.tags] ?? {
                 index.lists.append(evalCase.tags)
@@ -97,22 +121,69 @@ public final class CaseLines: Sendable {
 
     /// Selected case `index`, read from the file and decoded again.
     ///
-    /// - Throws: `ValidationError` at the case's line when the file cannot be read or its line is
-    ///   no longer the one that was checked.
+    /// - Throws: `ValidationError` at its block's first line when the file cannot be read or the
+    ///   block is no longer the one that was checked.
     public func evalCase(at index: Int) throws(ValidationError) -> EvalCase {
-        let entry = lines[index]
-        let location = SourceLocation(file: file, line: Int(entry.line), column: 1)
-        guard let bytes = source.line(at: entry.offset, length: Int(entry.length), digest: entry.digest) else {
-            throw ValidationError(location, "the file changed during the run: line \(entry.line) is not the case that was checked; run again")
-        }
-        let text = String(decoding: bytes, as: UTF8.self)
+        let (text, line) = try caseText(at: index)
         var log = DiagnosticLog()
-        let node = try JSONSource.parse(text, file: file, firstLine: Int(entry.line))
+        let node = try JSONSource.parse(text, file: file, firstLine: line)
         let decoded = SuiteLoader.decodeCase(
             node, suite: decoding.suite, kind: decoding.kind, defaults: SuiteLoader.CaseDefaults(), promptVariables: decoding.promptVariables,
             toolNames: decoding.toolNames, graders: decoding.graders, log: &log)
         try log.throwIfAny()
-        guard let decoded else { throw ValidationError(location, "the case no longer decodes") }
+        guard let decoded else { throw ValidationError(SourceLocation(file: file, line: line, column: 1), "the case no longer decodes") }
         return decoded
+    }
+
+    /// The text of selected case `index`'s line, and its line number.
+    private func caseText(at index: Int) throws(ValidationError) -> (String, Int) {
+        precondition(index >= 0 && index < count, "case \(index) of \(count)")
+        // The last block whose first case is at or before `index`.
+        var low = 0, high = blocks.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if blocks[middle].firstCase <= index { low = middle } else { high = middle - 1 }
+        }
+        let blockIndex = low
+        let position = index - blocks[blockIndex].firstCase
+        return try recent.withLock { recent throws(ValidationError) -> (String, Int) in
+            if let found = recent.firstIndex(where: { $0.index == blockIndex }) {
+                if found > 0 { recent.insert(recent.remove(at: found), at: 0) }
+            } else {
+                recent.insert(try read(blockIndex), at: 0)
+                if recent.count > Self.recentLimit { recent.removeLast() }
+            }
+            let place = recent[0].cases[position]
+            let text = recent[0].bytes.withUnsafeBufferPointer { bytes in
+                String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(place.start)..<Int(place.end)]), as: UTF8.self)
+            }
+            return (text, Int(place.line))
+        }
+    }
+
+    /// Reads block `index` again, checks it is the block that was checked, and finds its
+    /// selected cases' lines.
+    private func read(_ index: Int) throws(ValidationError) -> ReadBlock {
+        let block = blocks[index]
+        guard let bytes = source.line(at: block.offset, length: block.length, digest: block.digest) else {
+            let lines = block.lineCount > 1 ? "lines \(block.firstLine)–\(block.firstLine + block.lineCount - 1) are" : "line \(block.firstLine) is"
+            throw ValidationError(
+                SourceLocation(file: file, line: block.firstLine, column: 1),
+                "the file changed during the run: \(lines) not what was checked; run again")
+        }
+        var cases: [(start: Int32, end: Int32, line: Int32)] = []
+        bytes.withUnsafeBufferPointer { buffer in
+            var start = 0
+            for line in 0..<block.lineCount {
+                var end = start
+                while end < buffer.count && buffer[end] != 0x0A { end += 1 }
+                if block.selected[line >> 6] & (1 << UInt64(line & 63)) != 0 {
+                    let stop = end > start && buffer[end - 1] == 0x0D ? end - 1 : end
+                    cases.append((Int32(start), Int32(stop), Int32(block.firstLine + line)))
+                }
+                start = end + 1
+            }
+        }
+        return ReadBlock(index: index, bytes: bytes, cases: cases)
     }
 }

@@ -16,7 +16,9 @@ extension SuiteLoader {
             log.error(SourceLocation(file: display, line: 1, column: 1), "the file name makes suite name '\(name)', which may use only letters, digits, '.', '-' and '_'")
             return nil
         }
-        var lines: [CaseLines.Line] = []
+        var blocks: [CaseLines.Block] = []
+        var selected = 0
+        var ownRepeats: [Int: Int] = [:]
         // Every case's id as a hash and where it is (16 bytes a case; a dictionary of the ids was
         // 95 bytes a case at its peak), sorted at the end to find ids used twice.
         var ids: [IDPlace] = []
@@ -35,16 +37,29 @@ extension SuiteLoader {
                 let outcomes = PartOutcomes<FoundCase>(count: parts.count)
                 DispatchQueue.concurrentPerform(iterations: parts.count) { index in
                     var partLog = DiagnosticLog()
-                    let found = decodePart(block, starts: starts, part: parts[index], display: display, decoding: decoding, filter: filter, log: &partLog)
+                    let found = decodePart(block, part: parts[index], display: display, decoding: decoding, filter: filter, log: &partLog)
                     outcomes.set(index, found: found, log: partLog)
                 }
+                // The block is indexed by the lines that are selected cases, and its bytes' digest.
+                var kept = CaseLines.Block(
+                    offset: Int64(block.offset), length: block.text.utf8.count, firstLine: block.firstLine, lineCount: starts.count, digest: 0,
+                    firstCase: selected, selected: [UInt64](repeating: 0, count: (starts.count + 63) / 64))
                 for index in parts.indices {
                     fileLog.append(contentsOf: outcomes.log(index).diagnostics)
                     for found in outcomes.found(index) {
                         total += 1
-                        ids.append(IDPlace(hash: Self.idHash(found.id), line: found.line.line, column: UInt32(clamping: found.column)))
-                        if found.selected { lines.append(found.line) }
+                        ids.append(IDPlace(hash: Self.idHash(found.id), line: found.line, column: UInt32(clamping: found.column)))
+                        guard found.selected else { continue }
+                        let position = Int(found.line) - block.firstLine
+                        kept.selected[position >> 6] |= 1 << UInt64(position & 63)
+                        if let own = found.repeatCount { ownRepeats[selected] = own }
+                        selected += 1
                     }
+                }
+                if selected > kept.firstCase {
+                    var text = block.text
+                    kept.digest = text.withUTF8 { LineBlock.digest($0) }
+                    blocks.append(kept)
                 }
             }
             try reportDuplicates(in: &ids, url, display: display, decoding: decoding, log: &fileLog)
@@ -57,7 +72,8 @@ extension SuiteLoader {
             fileLog.error(SourceLocation(file: display, line: 1, column: 1), "the suite is empty: the file holds no case")
             return nil
         }
-        let kept = CaseLines(path: url.path, file: display, decoding: decoding, lines: lines, total: total)
+        let kept = CaseLines(
+            path: url.path, file: display, decoding: decoding, blocks: blocks, count: selected, total: total, ownRepeats: ownRepeats)
         return Suite(name: name, kind: decoding.kind, file: display, description: nil, cases: [], lines: kept)
     }
 
@@ -97,9 +113,9 @@ extension SuiteLoader {
             guard suspects.contains(where: { Int($0) >= block.firstLine && Int($0) <= lastLine }) else { continue }
             var ignored = DiagnosticLog()
             for part in block.parts(1) {
-                for entry in decodePart(block, starts: block.lineStarts, part: part, display: display, decoding: decoding, filter: PlanFilter(), log: &ignored)
-                where suspects.contains(entry.line.line) {
-                    found[entry.line.line] = (entry.id, entry.column)
+                for entry in decodePart(block, part: part, display: display, decoding: decoding, filter: PlanFilter(), log: &ignored)
+                where suspects.contains(entry.line) {
+                    found[entry.line] = (entry.id, entry.column)
                 }
             }
         }
@@ -118,30 +134,26 @@ extension SuiteLoader {
 
     /// A case found in a part of a block: where its line lies, and what the loader keeps of it.
     struct FoundCase {
-        var line: CaseLines.Line
+        var line: UInt32
         var id: String
         var column: Int
+        /// The case's own `repeat`, if it has one.
+        var repeatCount: Int?
         var selected: Bool
     }
 
     private static func decodePart(
-        _ block: LineBlock, starts: [Int], part: JSONSource.LineChunk, display: String, decoding: CaseLines.Decoding, filter: PlanFilter,
-        log: inout DiagnosticLog
+        _ block: LineBlock, part: JSONSource.LineChunk, display: String, decoding: CaseLines.Decoding, filter: PlanFilter, log: inout DiagnosticLog
     ) -> [FoundCase] {
         var found: [FoundCase] = []
-        var text = block.text
-        text.withUTF8 { bytes in
-            JSONSource.forEachLine(block.text, part: part, file: display, log: &log) { node, line, log in
-                guard let evalCase = decodeCase(
-                    node, suite: decoding.suite, kind: decoding.kind, defaults: CaseDefaults(), promptVariables: decoding.promptVariables,
-                    toolNames: decoding.toolNames, graders: decoding.graders, log: &log)
-                else { return }
-                let place = block.place(ofLine: line, starts: starts, in: bytes)
-                let entry = CaseLines.Line(
-                    offset: Int64(place.offset), length: UInt32(place.length), line: UInt32(line), digest: place.digest,
-                    repeatCount: Int32(clamping: evalCase.repeatCount ?? -1))
-                found.append(FoundCase(line: entry, id: evalCase.id, column: evalCase.location.column, selected: filter.includes(evalCase)))
-            }
+        JSONSource.forEachLine(block.text, part: part, file: display, log: &log) { node, line, log in
+            guard let evalCase = decodeCase(
+                node, suite: decoding.suite, kind: decoding.kind, defaults: CaseDefaults(), promptVariables: decoding.promptVariables,
+                toolNames: decoding.toolNames, graders: decoding.graders, log: &log)
+            else { return }
+            found.append(FoundCase(
+                line: UInt32(line), id: evalCase.id, column: evalCase.location.column, repeatCount: evalCase.repeatCount,
+                selected: filter.includes(evalCase)))
         }
         return found
     }
