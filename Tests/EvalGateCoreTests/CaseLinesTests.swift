@@ -122,6 +122,22 @@ import Testing
         }
     }
 
+    /// A block is kept while its cases are asked for, and let go after its last: a plan of many
+    /// large suites holds no block of those it is done with.
+    @Test func aBlockIsLetGoOnceItsLastCaseIsRead() throws {
+        let folder = try TemporaryDirectory()
+        try folder.write("suites/big.jsonl", Self.suiteText(count: 3_000))  // one block
+        let plan = try Plan(suites: try Self.load(folder, byLine: PlanFilter()), samples: 1, prompt: Self.prompt)
+        #expect(try plan.evalCase(at: 0).id == "c-0")
+        var changed = Self.suiteText(count: 3_000).components(separatedBy: "\n")
+        changed[10] = changed[10].replacingOccurrences(of: "Question", with: "Questlon")
+        try folder.write("suites/big.jsonl", changed.joined(separator: "\n"))
+        #expect(try plan.evalCase(at: 2_999).id == "c-2999", "the block read first is still the one kept")
+        #expect(throws: ValidationError.self, "after its last case, the block is read (and checked) again") {
+            try plan.evalCase(at: 10)
+        }
+    }
+
     /// Which cases a filter selected is kept by block: the plan's cases are those, read again.
     @Test func aFilteredSuiteKeptByLineReadsBackItsSelectedCasesInOrder() throws {
         let folder = try TemporaryDirectory()

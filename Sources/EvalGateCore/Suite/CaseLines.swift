@@ -9,8 +9,9 @@ import Synchronization
 /// Every line was decoded and checked when the suite was loaded, and is decoded the same way
 /// when read again. A block is read whole when its first case is asked for, and its bytes must be
 /// the ones checked: a block that changed (the file was edited under the run) is an error naming
-/// the file and its lines, never a different case run in its place. The last blocks read are kept
-/// for the cases asked next (a run asks in order, a window of requests at a time).
+/// the file and its lines, never a different case run in its place. The blocks read last are kept
+/// for the cases asked next (a run asks in order, a window of requests at a time) until their
+/// last case is read.
 public final class CaseLines: Sendable {
     /// A block of whole lines as the loader read it (`LineBlockReader`).
     struct Block: Sendable {
@@ -157,6 +158,10 @@ public final class CaseLines: Sendable {
             let text = recent[0].bytes.withUnsafeBufferPointer { bytes in
                 String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(place.start)..<Int(place.end)]), as: UTF8.self)
             }
+            // A run asks for a block's cases in order: once its last one is read, the block is let
+            // go (a case asked later reads it again), so a plan of many suites keeps no block of
+            // those it is done with.
+            if position == recent[0].cases.count - 1 { recent.removeFirst() }
             return (text, Int(place.line))
         }
     }
