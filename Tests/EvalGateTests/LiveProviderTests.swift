@@ -41,7 +41,10 @@ import Testing
             URL(fileURLWithPath: "/bin/sh"), ["-c", #"ulimit -Sn 64 && exec "$0" gate"#, ProcessRunner.evalgate.path], in: folder.url)
         #expect(output.status == 0, "\(output.stdout)\(output.stderr)")
         #expect(output.stdout.contains("usefulness   100% (200/200 cases pass)"))
-        #expect(server.statistics.maximumInFlight == 100, "the server saw at most \(server.statistics.maximumInFlight) at once")
+        // More connections at once than the soft limit of 64 descriptors allows: it was raised.
+        // (Exactly 100 would need all of the first window sent within the answer's delay, which
+        // a loaded CI machine missed once: 97.)
+        #expect(server.statistics.maximumInFlight > 64, "the server saw at most \(server.statistics.maximumInFlight) at once")
         server.stop()
     }
 
