@@ -21,7 +21,9 @@ import Testing
     private static let answer = #"{"model": "m-live-2026", "choices": [{"message": {"content": "ok"}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 5, "completion_tokens": 1}}"#
 
     @Test func sixtyFourCasesAreReallyInFlightAtOnce() async throws {
-        let server = try LoopbackServer { _ in .json(Self.answer, delay: 0.4) }
+        // Each answer waits a second: all 64 requests must be sent within it, which a loaded CI
+        // machine (the suites run side by side) does with room to spare.
+        let server = try LoopbackServer { _ in .json(Self.answer, delay: 1.0) }
         let folder = try project(cases: 64, concurrency: 64, server: server)
         let output = try await ProcessRunner.evalgate(["gate"], in: folder.url)
         #expect(output.status == 0, "\(output.stdout)\(output.stderr)")
