@@ -48,7 +48,7 @@ extension SuiteLoader {
                     fileLog.append(contentsOf: outcomes.log(index).diagnostics)
                     for found in outcomes.found(index) {
                         total += 1
-                        ids.append(IDPlace(hash: Self.idHash(found.id), line: found.line, column: UInt32(clamping: found.column)))
+                        ids.append(IDPlace(hash: Self.idHash(found.id), line: found.line))
                         guard found.selected else { continue }
                         let position = Int(found.line) - block.firstLine
                         kept.selected[position >> 6] |= 1 << UInt64(position & 63)
@@ -77,11 +77,10 @@ extension SuiteLoader {
         return Suite(name: name, kind: decoding.kind, file: display, description: nil, cases: [], lines: kept)
     }
 
-    /// A case's id, hashed, and where the case is.
+    /// A case's id, hashed, and its line (the column of a duplicate is found when it is read again).
     struct IDPlace {
         var hash: UInt64
         var line: UInt32
-        var column: UInt32
     }
 
     static func idHash(_ id: String) -> UInt64 {
