@@ -162,7 +162,7 @@ public final class LoopbackServer: @unchecked Sendable {
             lock.unlock()
             close(fd)
         }
-        var buffer: [UInt8] = []
+        var buffer = ReceiveBuffer()
         while let request = readRequest(fd, buffer: &buffer) {
             let sequence = stats.withLock { stats -> Int in
                 stats.requests += 1
@@ -237,51 +237,84 @@ public final class LoopbackServer: @unchecked Sendable {
         return true
     }
 
-    /// Reads one request (head and Content-Length body); nil at end of stream or on error.
-    private func readRequest(_ fd: Int32, buffer: inout [UInt8]) -> Request? {
-        let separator: [UInt8] = [13, 10, 13, 10]
-        var headEnd: Int?
-        while headEnd == nil {
-            if let index = LoopbackServer.find(separator, in: buffer) {
-                headEnd = index
-                break
+    /// What a connection has received and not yet parsed: one allocation for the connection's
+    /// life (the benchmark's server shares the cores with the binary it measures).
+    struct ReceiveBuffer {
+        var bytes = [UInt8](repeating: 0, count: 65536)
+        /// The unparsed bytes are `bytes[start..<end]`.
+        var start = 0
+        var end = 0
+
+        var count: Int { end - start }
+
+        /// Where `\r\n\r\n` begins, relative to `start`.
+        func headEnd() -> Int? {
+            bytes.withUnsafeBytes { raw -> Int? in
+                var index = start
+                while index + 4 <= end {
+                    guard let found = memchr(raw.baseAddress! + index, 13, end - index - 3) else { return nil }
+                    index = raw.baseAddress!.distance(to: UnsafeRawPointer(found))
+                    if raw[index + 1] == 10, raw[index + 2] == 13, raw[index + 3] == 10 { return index - start }
+                    index += 1
+                }
+                return nil
             }
-            guard fill(fd, &buffer) else { return nil }
+        }
+
+        /// Takes the next `length` bytes.
+        mutating func take(_ length: Int) -> ArraySlice<UInt8> {
+            defer { start += length }
+            return bytes[start..<(start + length)]
+        }
+
+        /// Receives more; false at end of stream or on error.
+        mutating func fill(_ fd: Int32) -> Bool {
+            if start == end {
+                start = 0
+                end = 0
+            } else if start > 0 {
+                bytes.withUnsafeMutableBytes { raw in _ = memmove(raw.baseAddress!, raw.baseAddress! + start, end - start) }
+                end -= start
+                start = 0
+            }
+            if end == bytes.count { bytes.append(contentsOf: repeatElement(0, count: bytes.count)) }
+            let received = bytes.withUnsafeMutableBytes { raw in recv(fd, raw.baseAddress! + end, raw.count - end, 0) }
+            if received <= 0 { return false }
+            end += received
+            return true
+        }
+    }
+
+    /// Reads one request (head and Content-Length body); nil at end of stream or on error.
+    private func readRequest(_ fd: Int32, buffer: inout ReceiveBuffer) -> Request? {
+        var headEnd = buffer.headEnd()
+        while headEnd == nil {
+            guard buffer.fill(fd) else { return nil }
+            headEnd = buffer.headEnd()
         }
         guard let headEnd else { return nil }
-        let head = String(decoding: buffer[..<headEnd], as: UTF8.self)
-        buffer.removeFirst(headEnd + 4)
-        var lines = head.components(separatedBy: "\r\n")
+        let head = buffer.take(headEnd)
+        _ = buffer.take(4)
+        var lines = head.split(separator: 10, omittingEmptySubsequences: true).map { line in
+            String(decoding: line.last == 13 ? line.dropLast() : line, as: UTF8.self)
+        }
+        guard !lines.isEmpty else { return nil }
         let requestLine = lines.removeFirst().split(separator: " ")
         guard requestLine.count >= 2 else { return nil }
         var headers: [(name: String, value: String)] = []
         for line in lines {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers.append((line[..<colon].lowercased(), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+            guard let colon = line.utf8.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let value = line.utf8[line.utf8.index(after: colon)...].drop { $0 == 32 || $0 == 9 }
+            var trimmed = Substring(value)
+            while trimmed.last == " " || trimmed.last == "\t" { trimmed.removeLast() }
+            headers.append((line[..<colon].lowercased(), String(trimmed)))
         }
         let length = headers.first { $0.name == "content-length" }.flatMap { Int($0.value) } ?? 0
         while buffer.count < length {
-            guard fill(fd, &buffer) else { return nil }
+            guard buffer.fill(fd) else { return nil }
         }
-        let body = Array(buffer[..<length])
-        buffer.removeFirst(length)
+        let body = Array(buffer.take(length))
         return Request(method: String(requestLine[0]), path: String(requestLine[1]), headers: headers, body: body, sequence: 0)
-    }
-
-    private func fill(_ fd: Int32, _ buffer: inout [UInt8]) -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        let count = recv(fd, &chunk, chunk.count, 0)
-        if count <= 0 { return false }
-        buffer.append(contentsOf: chunk[..<count])
-        return true
-    }
-
-    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        for index in 0...(haystack.count - needle.count) where haystack[index] == needle[0] {
-            if Array(haystack[index..<(index + needle.count)]) == needle { return index }
-        }
-        return nil
     }
 
     static func reason(_ status: Int) -> String {
