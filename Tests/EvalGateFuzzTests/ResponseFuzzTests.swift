@@ -44,7 +44,8 @@ import Testing
         """#
 
     /// A mutated recording is refused with a location, or answers every key it holds with that
-    /// line's answer (the index is by hash and the lines are read again by offset).
+    /// line's answer: asked in the file's order (read forward), then again in reverse (from the
+    /// index of every line the second questions make).
     @Test func aMutatedRecordingAnswersEachLineItHolds() async throws {
         let folder = try TemporaryDirectory()
         let url = folder.url.appendingPathComponent("rec.jsonl")
@@ -62,7 +63,8 @@ import Testing
                 return
             }
             defer { provider.close() }
-            for line in String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline) {
+            let lines = String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline)
+            for line in lines + lines.reversed() {
                 guard case .object(let members)? = try? JSONSource.value(String(line)), let key = ReplayKey(members) else { continue }
                 let request = ProviderRequest(
                     suite: key.suite, caseID: key.caseID, sample: key.sample, request: RenderedRequest(system: nil, messages: []), vars: [:],

@@ -1,5 +1,5 @@
 import EvalGateCore
-import EvalGateProviders
+@testable import EvalGateProviders
 import Foundation
 import TestSupport
 import Testing
@@ -30,23 +30,108 @@ func request(_ suite: String = "s", _ caseID: String = "c", sample: Int = 0, tim
         await #expect(throws: ProviderFailure("HTTP 503 after 3 attempts", latencyMs: 900)) { try await provider.respond(to: request("s", "d")) }
     }
 
-    /// The recording is read a block at a time and answered from by offset: a line past the
-    /// first 1 MiB block answers, and a line changed after the recording was checked is an error
-    /// naming it, never another answer.
+    /// The recording is read a block at a time: a line past the first 1 MiB block answers, and a
+    /// line changed after the recording was checked is an error naming it, never another answer.
     @Test func answersFromPastTheFirstBlockAndRefusesALineChangedUnderTheRun() async throws {
         let folder = try TemporaryDirectory()
-        let padding = String(repeating: "p", count: 100)
-        var lines = (0..<40_000).map { #"{"suite":"s","case":"c\#($0)","text":"answer \#($0) \#(padding)"}"# }
+        var lines = Self.lines(40_000)
         let file = try folder.write("rec.jsonl", lines.joined(separator: "\n") + "\n")
         let provider = try ReplayProvider(recording: file, displayPath: "rec.jsonl")
-        #expect(try await provider.respond(to: request("s", "c39999")).text == "answer 39999 \(padding)")
-        #expect(try await provider.respond(to: request("s", "c31000")).text == "answer 31000 \(padding)")
+        #expect(try await provider.respond(to: request("s", "c39999")).text == Self.answer(39999))
         lines[31_000] = lines[31_000].replacingOccurrences(of: "answer", with: "ANSWER")
         try folder.write("rec.jsonl", lines.joined(separator: "\n") + "\n")
         await #expect(throws: ProviderFailure("rec.jsonl changed during the run: line 31001 is not the line that was checked")) {
             try await provider.respond(to: request("s", "c31000"))
         }
         provider.close()
+    }
+
+    /// Reading forward, a block changed under the run is refused whole, before any of its lines
+    /// answers: the message names the block's lines.
+    @Test func aBlockChangedUnderTheRunIsRefusedBeforeItsLinesAnswer() async throws {
+        let folder = try TemporaryDirectory()
+        var lines = Self.lines(20_000)
+        let file = try folder.write("rec.jsonl", lines.joined(separator: "\n") + "\n")
+        let provider = try ReplayProvider(recording: file, displayPath: "rec.jsonl")
+        #expect(try await provider.respond(to: request("s", "c0")).text == Self.answer(0))
+        lines[19_000] = lines[19_000].replacingOccurrences(of: "answer", with: "ANSWER")
+        try folder.write("rec.jsonl", lines.joined(separator: "\n") + "\n")
+        do {
+            _ = try await provider.respond(to: request("s", "c19999"))
+            Issue.record("a line of a changed block answered")
+        } catch {
+            #expect(error.message.hasPrefix("rec.jsonl changed during the run: lines "))
+            #expect(error.message.hasSuffix("–20000 are not the lines that were checked"))
+        }
+    }
+
+    /// Asked in the recording's order, each answer is the next line and nothing is kept of the
+    /// lines before it; asked ahead, the lines read past wait by key until they are asked for.
+    @Test func readsForwardHoldingOnlyTheLinesReadPast() async throws {
+        let folder = try TemporaryDirectory()
+        let provider = try ReplayProvider(
+            recording: try folder.write("rec.jsonl", Self.lines(20_000).joined(separator: "\n") + "\n"), displayPath: "rec.jsonl")
+        for index in 0..<10_000 {
+            #expect(try await provider.respond(to: request("s", "c\(index)")).text == Self.answer(index))
+        }
+        #expect(provider.heldLines == 0)
+        #expect(try await provider.respond(to: request("s", "c10005")).text == Self.answer(10005))
+        #expect(provider.heldLines == 5)
+        for index in 10_000..<10_005 {
+            #expect(try await provider.respond(to: request("s", "c\(index)")).text == Self.answer(index))
+        }
+        #expect(provider.heldLines == 0)
+    }
+
+    /// Asked all at once in no order, every answer is its own case's, and once every line has been
+    /// asked for none is held.
+    @Test func concurrentQuestionsInAnyOrderEachGetTheirOwnAnswer() async throws {
+        let folder = try TemporaryDirectory()
+        let provider = try ReplayProvider(
+            recording: try folder.write("rec.jsonl", Self.lines(3_000).joined(separator: "\n") + "\n"), displayPath: "rec.jsonl")
+        let mismatches = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in (0..<3_000).shuffled() {
+                group.addTask { try await provider.respond(to: request("s", "c\(index)")).text == Self.answer(index) ? 0 : 1 }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(mismatches == 0)
+        #expect(provider.heldLines == 0)
+    }
+
+    /// A judge asks for a case's answer once for each of its rubrics: an answer asked for again,
+    /// after a missing one sent the read to the end of the file, is still found (from the index
+    /// of every line the miss makes).
+    @Test func anAnswerAskedForTwiceOrAfterAMissIsStillFound() async throws {
+        let folder = try TemporaryDirectory()
+        let provider = try ReplayProvider(
+            recording: try folder.write("rec.jsonl", Self.lines(100).joined(separator: "\n") + "\n"), displayPath: "rec.jsonl")
+        #expect(try await provider.respond(to: request("s", "c3")).text == Self.answer(3))
+        #expect(try await provider.respond(to: request("s", "c3")).text == Self.answer(3))
+        #expect(provider.heldLines == 100)
+        await #expect(throws: ProviderFailure("no recorded response for s/c100 sample 0 in rec.jsonl")) {
+            try await provider.respond(to: request("s", "c100"))
+        }
+        #expect(try await provider.respond(to: request("s", "c99")).text == Self.answer(99))
+    }
+
+    /// A recording in another order than the questions (here, reversed) holds no more than its
+    /// lines' index, and answers every question.
+    @Test func aRecordingInAnotherOrderIsIndexedRatherThanHeldLineByLine() async throws {
+        let folder = try TemporaryDirectory()
+        let count = RecordedLines.windowLimit + 1000
+        let provider = try ReplayProvider(
+            recording: try folder.write("rec.jsonl", Self.lines(count).reversed().joined(separator: "\n") + "\n"), displayPath: "rec.jsonl")
+        var wrong = 0
+        for index in 0..<count where try await provider.respond(to: request("s", "c\(index)")).text != Self.answer(index) { wrong += 1 }
+        #expect(wrong == 0)
+        #expect(provider.heldLines == count)
+    }
+
+    static func answer(_ index: Int) -> String { "answer \(index) " + String(repeating: "p", count: 100) }
+
+    static func lines(_ count: Int) -> [String] {
+        (0..<count).map { #"{"suite":"s","case":"c\#($0)","text":"\#(answer($0))"}"# }
     }
 
     @Test func aMissingEntryIsAnErrorThatNamesTheCase() async throws {
