@@ -1,5 +1,6 @@
 import EvalGateCore
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct PromptTemplateTests {
@@ -56,6 +57,19 @@ import Testing
     @Test func matchesKnownDigests() {
         #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
+    /// A file is digested a piece at a time: the digest is the one of its bytes whole, across
+    /// the pieces' boundaries; a folder or a missing file has none.
+    @Test func aFileIsDigestedAsItsBytesWhole() throws {
+        let folder = try TemporaryDirectory()
+        let bytes = (0..<(600 * 1024 + 7)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) }
+        let file = folder.url.appendingPathComponent("big.bin")
+        try Data(bytes).write(to: file)
+        #expect(SHA256.hex(ofFileAt: file.path) == SHA256.hex(bytes))
+        #expect(SHA256.hex(ofFileAt: try folder.write("empty", "").path) == SHA256.hex(""))
+        #expect(SHA256.hex(ofFileAt: folder.url.path) == nil)
+        #expect(SHA256.hex(ofFileAt: folder.url.appendingPathComponent("missing").path) == nil)
     }
 }
 

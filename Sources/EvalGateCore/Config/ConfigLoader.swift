@@ -191,9 +191,8 @@ public enum ConfigLoader {
             }
             guard let reference = context.path(fileNode, default: "", field: "file", log: &log) else { return nil }
             settings.recording = reference
-            do {
-                digest = SHA256.hex(try Data(contentsOf: reference.url))
-            } catch {
+            digest = SHA256.hex(ofFileAt: reference.url.path)
+            if digest == nil {
                 log.error(fileNode.location, "recording '\(reference.display)' cannot be read: it does not exist or is not a file")
             }
         case .exec:

@@ -1,4 +1,5 @@
 import CCrypto
+import Glibc
 
 /// SHA-256 digests, computed by OpenSSL's libcrypto.
 public enum SHA256 {
@@ -12,6 +13,21 @@ public enum SHA256 {
         }
         // EVP_Digest fails only when libcrypto cannot allocate a context; the digest would be zeros.
         precondition(ok == 1, "libcrypto could not compute a SHA-256 digest")
+        return hexString(digest)
+    }
+
+    /// The lowercase hexadecimal SHA-256 of the file at `path`, read a piece at a time (never
+    /// held whole); nil when it cannot be opened or read, or is a folder.
+    public static func hex(ofFileAt path: String) -> String? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+        var digest = [UInt8](repeating: 0, count: 32)
+        let outcome = evalgate_sha256_file(descriptor, &digest)
+        if outcome < 0 { return nil }
+        precondition(outcome == 1, "libcrypto could not compute a SHA-256 digest")
         return hexString(digest)
     }
 
