@@ -64,15 +64,19 @@ final class CurlMultiLoop: @unchecked Sendable {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let accepted = inbox.withLock { inbox -> Bool in
-                    guard !inbox.stopping else { return false }
+                // The loop is woken by the first submission it has not yet taken: it takes them
+                // all at once, so the ones after that need no wake-up of their own (at
+                // concurrency 256 the answers land together and their successors are submitted
+                // together, 256 writes to the eventfd where one does).
+                let accepted = inbox.withLock { inbox -> Bool? in
+                    guard !inbox.stopping else { return nil }
                     inbox.submissions.append(Submission(id: id, request: request, continuation: continuation))
-                    return true
+                    return inbox.submissions.count == 1 && inbox.cancellations.isEmpty
                 }
-                if accepted {
-                    wake()
-                } else {
-                    continuation.resume(throwing: TransportError.cancelled)
+                switch accepted {
+                case true?: wake()
+                case false?: break
+                case nil: continuation.resume(throwing: TransportError.cancelled)
                 }
             }
         } onCancel: {
