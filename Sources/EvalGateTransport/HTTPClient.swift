@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// An async HTTP client over libcurl's multi interface, with retries and a shared rate limit.
 ///
@@ -12,14 +13,25 @@ import Foundation
 /// client.shutdown()
 /// ```
 public final class HTTPClient: Sendable {
-    private let loop: CurlMultiLoop
+    /// The transfer threads, and how many requests each has in flight. At high concurrency one
+    /// thread was the run's bottleneck: when 256 answers land together it handled them one after
+    /// another (the answers, then the next requests' sends, which on a loopback run the server's
+    /// side of TCP too), and the next requests waited. A request goes to the thread with fewer in
+    /// flight (the first on a tie, so requests one at a time reuse one connection); each thread's
+    /// connections are about half the run's, and no more are opened in all.
+    private let loops: [CurlMultiLoop]
+    private let inFlight: Mutex<[Int]>
+    /// The connections per host from which the requests are shared by two threads.
+    public static let sharedFrom = 128
     public let rateLimiter: RateLimiter?
 
     /// - Parameters:
     ///   - maximumConnectionsPerHost: connections kept to one host at most (the run's concurrency).
     ///   - rateLimiter: shared by every request of this client, when the run is rate limited.
     public init(maximumConnectionsPerHost: Int, rateLimiter: RateLimiter? = nil) {
-        loop = CurlMultiLoop(maximumConnectionsPerHost: maximumConnectionsPerHost)
+        let count = maximumConnectionsPerHost >= Self.sharedFrom ? 2 : 1
+        loops = (0..<count).map { _ in CurlMultiLoop(maximumConnectionsPerHost: maximumConnectionsPerHost) }
+        inFlight = Mutex(Array(repeating: 0, count: count))
         self.rateLimiter = rateLimiter
     }
 
@@ -48,7 +60,13 @@ public final class HTTPClient: Sendable {
     /// Sends one exchange without retrying.
     public func perform(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
         do {
-            return try await loop.perform(request)
+            let index = inFlight.withLock { counts in
+                let index = counts.indices.min { counts[$0] < counts[$1] }!
+                counts[index] += 1
+                return index
+            }
+            defer { inFlight.withLock { $0[index] -= 1 } }
+            return try await loops[index].perform(request)
         } catch let error as TransportError {
             throw error
         } catch {
@@ -123,7 +141,7 @@ public final class HTTPClient: Sendable {
     /// Fails what is in flight and stops the transfer thread, which then closes the connections
     /// on its own. Call once, when the run is over.
     public func shutdown() {
-        loop.shutdown()
+        for loop in loops { loop.shutdown() }
     }
 
     /// Returns once every client shut down has closed its connections: call before the process

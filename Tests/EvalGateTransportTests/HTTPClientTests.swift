@@ -87,6 +87,28 @@ private func post(_ server: LoopbackServer, path: String = "/v1/x", body: String
         server.stop()
     }
 
+    /// At high concurrency the requests are shared by two transfer threads: all of them are
+    /// still in flight at once, and the connections opened are the concurrency's, reused by the
+    /// next wave.
+    @Test func requestsSharedByTwoThreadsAreAllInFlightOnNoMoreConnections() async throws {
+        let count = HTTPClient.sharedFrom
+        let server = try LoopbackServer { _ in .json("{}", delay: 1.0) }
+        let http = client(connections: count)
+        for wave in 0..<2 {
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<count {
+                    group.addTask { try await http.send(post(server), requestID: "r\(wave)-\(index)", retry: quickRetry).response.status }
+                }
+                for try await status in group { #expect(status == 200) }
+            }
+        }
+        #expect(server.statistics.maximumInFlight == count, "the server saw \(server.statistics.maximumInFlight) at once")
+        #expect(server.statistics.requests == 2 * count)
+        #expect(server.statistics.connections == count)
+        http.shutdown()
+        server.stop()
+    }
+
     @Test func aServerErrorThenSuccessIsRetriedWithANewRequestID() async throws {
         let server = try LoopbackServer { request in
             request.sequence == 1 ? .json(#"{"error": "boom"}"#, status: 500) : .json(#"{"ok": true}"#)
