@@ -53,6 +53,38 @@ private func writeRun(_ store: RunStore, _ id: String, _ results: [CaseResult]) 
         await reopened.close()
     }
 
+    /// Fresh answers reach the response cache in batches sorted by key: held, their results
+    /// already stored, while fewer than `cacheBatch` wait; written with the results that make a
+    /// batch; the rest at `flush`. A later answer for a key replaces an earlier one.
+    @Test func answersReachTheCacheInBatchesAndAllByFlush() async throws {
+        let folder = try TemporaryDirectory()
+        let store = try await RunStore.open(path: folder.url.appendingPathComponent("runs.sqlite").path, role: .runs)
+        try await store.insertRun(record("run-1"))
+        let writer = store.resultWriter(runID: "run-1", cacheConfig: "cfg")
+        func stored(_ count: Int) async throws {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while writer.written < count && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+            #expect(writer.written == count)
+        }
+        // Two results of one case fingerprint ("fp-1") in two suites: one cache key.
+        writer.append(result("a", "1", text: "first"))
+        writer.append(result("a", "2"))
+        writer.append(result("b", "1", text: "second"))
+        try await stored(3)
+        #expect(try await store.cachedKeys(config: "cfg").isEmpty, "held until a batch is full")
+        for index in 0..<ResultWriter.cacheBatch { writer.append(result("c", "n\(index)")) }
+        try await stored(3 + ResultWriter.cacheBatch)
+        let batched = try await store.cachedKeys(config: "cfg")
+        // However the results were split into transactions, the one that filled the batch wrote
+        // at least `cacheBatch` answers (two of them for one key) without waiting for `flush`.
+        #expect(batched.count >= ResultWriter.cacheBatch - 1, "written with the results that filled the batch")
+        writer.append(result("d", "last"))
+        try await writer.flush()
+        #expect(try await store.cachedKeys(config: "cfg").count == 3 + ResultWriter.cacheBatch)
+        #expect(try await store.cachedResponse(config: "cfg", case: "fp-1", sample: 0)?.text == "second")
+        await store.close()
+    }
+
     @Test func attemptsReadBackWhole() async throws {
         // The store leaves out an attempt's request id when it is the result's own and a wait
         // of 0; reading fills them back in.
