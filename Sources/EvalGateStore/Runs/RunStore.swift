@@ -551,6 +551,8 @@ public struct CaseSummaryStream: AsyncSequence, Sendable {
     }
 
     public struct Iterator: AsyncIteratorProtocol {
+        typealias Page = (summaries: [CaseSummary], last: RunStore.ResultCursor?, more: Bool)
+
         let stream: CaseSummaryStream
         private var buffer: [CaseSummary] = []
         private var index = 0
@@ -558,6 +560,10 @@ public struct CaseSummaryStream: AsyncSequence, Sendable {
         /// The page's last case, which may go on in the next page.
         private var carry: CaseSummary?
         private var more = true
+        /// The next page, asked for as soon as this one came: the store's thread reads it while
+        /// this page is used (comparing a run with its baseline, the two stores read side by side
+        /// instead of taking turns).
+        private var ahead: Task<Page, any Error>?
 
         init(stream: CaseSummaryStream) {
             self.stream = stream
@@ -569,13 +575,25 @@ public struct CaseSummaryStream: AsyncSequence, Sendable {
                     defer { carry = nil }
                     return carry
                 }
-                let page = try await stream.store.caseSummaryPage(
-                    runID: stream.runID, after: cursor, limit: stream.pageRows, carry: carry, totals: stream.totals)
+                let page: Page
+                if let ahead {
+                    page = try await ahead.value
+                    self.ahead = nil
+                } else {
+                    page = try await stream.store.caseSummaryPage(
+                        runID: stream.runID, after: cursor, limit: stream.pageRows, carry: carry, totals: stream.totals)
+                }
                 buffer = page.summaries
                 index = 0
                 cursor = page.last
                 more = page.more
                 carry = buffer.popLast()
+                if more {
+                    let (stream, cursor, carry) = (stream, cursor, carry)
+                    ahead = Task {
+                        try await stream.store.caseSummaryPage(runID: stream.runID, after: cursor, limit: stream.pageRows, carry: carry, totals: stream.totals)
+                    }
+                }
             }
             defer { index += 1 }
             return buffer[index]
