@@ -20,6 +20,9 @@ struct ReportExport {
     var stepSummary: URL?
     var display: @Sendable (URL) -> String
 
+    /// Results read at a time, by the report pass and by the baseline reader.
+    static let pageRows = 2000
+
     /// Writes every report; returns their paths for display.
     func write(store: RunStore) async throws(EvalGateError) -> [String] {
         guard !targets.isEmpty else { return [] }
@@ -115,7 +118,6 @@ struct ReportExport {
         let writers = PageWriters(junit: junitPages, json: json, html: html)
         var samples: [CaseResult] = []
         var pageCases: [ReportCase] = []
-        var cursor: RunStore.ResultCursor?
 
         func emit() async throws {
             guard let first = samples.first else { return }
@@ -129,23 +131,30 @@ struct ReportExport {
             }
             samples.removeAll(keepingCapacity: true)
         }
-        // Pipelined: while the writers take one page, the store thread reads and decodes the next
-        // (at most one page is being written; the writers take the pages in order).
+        // Pipelined: the store thread reads and decodes the next page as soon as one comes, while
+        // this one is merged with the baseline and the writers take the one before (at most one
+        // page is being written; the writers take the pages in order).
+        let runID = content.run.id
+        func read(after cursor: RunStore.ResultCursor?) -> Task<[CaseResult], any Error> {
+            Task { try await store.results(runID: runID, after: cursor, status: only, limit: Self.pageRows) }
+        }
+        var ahead: Task<[CaseResult], any Error>? = read(after: nil)
+        defer { ahead?.cancel() }
         try await withThrowingTaskGroup(of: Void.self) { writing in
             func hand(_ cases: [ReportCase]) async throws {
                 try await writing.next()
                 writing.addTask { try await writers.write(cases) }
             }
-            while true {
-                let page = try await store.results(runID: content.run.id, after: cursor, status: only, limit: 2000)
+            while let reading = ahead {
+                let page = try await reading.value
                 guard let last = page.last else { break }
+                ahead = page.count < Self.pageRows ? nil : read(after: RunStore.ResultCursor(suite: last.suite, caseID: last.caseID, sample: last.sample))
                 for result in page {
                     if let first = samples.first, first.suite != result.suite || first.caseID != result.caseID {
                         try await emit()
                     }
                     samples.append(result)
                 }
-                cursor = RunStore.ResultCursor(suite: last.suite, caseID: last.caseID, sample: last.sample)
                 try await hand(pageCases)
                 pageCases.removeAll(keepingCapacity: true)
             }
@@ -217,12 +226,23 @@ final class BaselineReader {
     let runID: String
     private var buffer: [CaseResult] = []
     private var index = 0
-    private var cursor: RunStore.ResultCursor?
+    /// The next page, asked for as soon as the last one came (read while this one is used).
+    private var ahead: Task<[CaseResult], any Error>?
     private var exhausted = false
 
     init(store: RunStore, runID: String) {
         self.store = store
         self.runID = runID
+        ahead = read(after: nil)
+    }
+
+    deinit {
+        ahead?.cancel()
+    }
+
+    private func read(after cursor: RunStore.ResultCursor?) -> Task<[CaseResult], any Error> {
+        let (store, runID) = (store, runID)
+        return Task { try await store.results(runID: runID, after: cursor, limit: ReportExport.pageRows) }
     }
 
     /// The baseline's samples of `key`; keys must be asked for in ascending order.
@@ -230,14 +250,14 @@ final class BaselineReader {
         var found: [CaseResult] = []
         while true {
             if index >= buffer.count {
-                if exhausted { return found }
-                buffer = try await store.results(runID: runID, after: cursor, limit: 2000)
+                guard !exhausted, let reading = ahead else { return found }
+                buffer = try await reading.value
                 index = 0
                 guard let last = buffer.last else {
                     exhausted = true
                     return found
                 }
-                cursor = RunStore.ResultCursor(suite: last.suite, caseID: last.caseID, sample: last.sample)
+                ahead = buffer.count < ReportExport.pageRows ? nil : read(after: RunStore.ResultCursor(suite: last.suite, caseID: last.caseID, sample: last.sample))
                 continue
             }
             let result = buffer[index]
