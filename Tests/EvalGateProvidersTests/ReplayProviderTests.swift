@@ -34,12 +34,7 @@ func request(_ suite: String = "s", _ caseID: String = "c", sample: Int = 0, tim
     /// line changed after the recording was checked is an error naming it, never another answer.
     @Test func answersFromPastTheFirstBlockAndRefusesALineChangedUnderTheRun() async throws {
         let folder = try TemporaryDirectory()
-        var lines = Self.lines(40_000)
-        let file = try folder.write("rec.jsonl", lines.joined(separator: "\n") + "\n")
-        let provider = try ReplayProvider(recording: file, displayPath: "rec.jsonl")
-        #expect(try await provider.respond(to: request("s", "c39999")).text == Self.answer(39999))
-        lines[31_000] = lines[31_000].replacingOccurrences(of: "answer", with: "ANSWER")
-        try folder.write("rec.jsonl", lines.joined(separator: "\n") + "\n")
+        let provider = try await Self.changedUnderTheRun(in: folder, lines: 40_000, asking: 39_999, thenChanging: 31_000)
         await #expect(throws: ProviderFailure("rec.jsonl changed during the run: line 31001 is not the line that was checked")) {
             try await provider.respond(to: request("s", "c31000"))
         }
@@ -50,19 +45,28 @@ func request(_ suite: String = "s", _ caseID: String = "c", sample: Int = 0, tim
     /// answers: the message names the block's lines.
     @Test func aBlockChangedUnderTheRunIsRefusedBeforeItsLinesAnswer() async throws {
         let folder = try TemporaryDirectory()
-        var lines = Self.lines(20_000)
-        let file = try folder.write("rec.jsonl", lines.joined(separator: "\n") + "\n")
-        let provider = try ReplayProvider(recording: file, displayPath: "rec.jsonl")
-        #expect(try await provider.respond(to: request("s", "c0")).text == Self.answer(0))
-        lines[19_000] = lines[19_000].replacingOccurrences(of: "answer", with: "ANSWER")
-        try folder.write("rec.jsonl", lines.joined(separator: "\n") + "\n")
+        let provider = try await Self.changedUnderTheRun(in: folder, lines: 20_000, asking: 0, thenChanging: 19_000)
         do {
             _ = try await provider.respond(to: request("s", "c19999"))
             Issue.record("a line of a changed block answered")
         } catch {
             #expect(error.message.hasPrefix("rec.jsonl changed during the run: lines "))
-            #expect(error.message.hasSuffix("–20000 are not the lines that were checked"))
+            #expect(error.message.hasSuffix("–20000 are not what was checked"))
         }
+    }
+
+    /// A provider over a recording of `count` lines that has answered case `asked`, whose file
+    /// then had line `changed` (0-based) edited.
+    static func changedUnderTheRun(in folder: TemporaryDirectory, lines count: Int, asking asked: Int, thenChanging changed: Int) async throws
+        -> ReplayProvider
+    {
+        var lines = Self.lines(count)
+        let file = try folder.write("rec.jsonl", lines.joined(separator: "\n") + "\n")
+        let provider = try ReplayProvider(recording: file, displayPath: "rec.jsonl")
+        #expect(try await provider.respond(to: request("s", "c\(asked)")).text == Self.answer(asked))
+        lines[changed] = lines[changed].replacingOccurrences(of: "answer", with: "ANSWER")
+        try folder.write("rec.jsonl", lines.joined(separator: "\n") + "\n")
+        return provider
     }
 
     /// Asked in the recording's order, each answer is the next line and nothing is kept of the

@@ -213,6 +213,31 @@ extension LineBlock {
     }
 }
 
+/// Where a block of whole lines lies in its file, how many lines it has, and a digest of its bytes
+/// as they were checked: what a loader keeps of a block that it reads again later
+/// (`LineFile.bytes(of:)`) instead of holding it.
+public struct CheckedBlock: Sendable {
+    public var offset: Int64
+    public var length: Int
+    public var firstLine: Int
+    public var lineCount: Int
+    /// A digest of the block's bytes, as checked.
+    public var digest: UInt64
+
+    public init(offset: Int64, length: Int, firstLine: Int, lineCount: Int, digest: UInt64) {
+        self.offset = offset
+        self.length = length
+        self.firstLine = firstLine
+        self.lineCount = lineCount
+        self.digest = digest
+    }
+
+    /// "lines 10–20 are" or "line 10 is": the block's lines, for saying they are not what was checked.
+    public var linesAre: String {
+        lineCount > 1 ? "lines \(firstLine)–\(firstLine + lineCount - 1) are" : "line \(firstLine) is"
+    }
+}
+
 /// A file whose lines were checked when it was loaded, read again a line at a time by offset
 /// (`pread`, safe from any thread) while it stays open.
 public final class LineFile: Sendable {
@@ -244,5 +269,10 @@ public final class LineFile: Sendable {
         }
         guard got == length, bytes.withUnsafeBufferPointer({ LineBlock.digest($0) }) == digest else { return nil }
         return bytes
+    }
+
+    /// The bytes of `block`, or nil when they cannot be read or are not the ones checked.
+    public func bytes(of block: CheckedBlock) -> [UInt8]? {
+        line(at: block.offset, length: block.length, digest: block.digest)
     }
 }

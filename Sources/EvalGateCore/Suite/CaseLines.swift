@@ -15,12 +15,7 @@ import Synchronization
 public final class CaseLines: Sendable {
     /// A block of whole lines as the loader read it (`LineBlockReader`).
     struct Block: Sendable {
-        var offset: Int64
-        var length: Int
-        var firstLine: Int
-        var lineCount: Int
-        /// A digest of the block's bytes, as checked.
-        var digest: UInt64
+        var checked: CheckedBlock
         /// The index (among the selected cases) of the block's first selected case.
         var firstCase: Int
         /// Bit i set when line `firstLine + i` is a selected case.
@@ -169,12 +164,11 @@ public final class CaseLines: Sendable {
     /// Reads block `index` again, checks it is the block that was checked, and finds its
     /// selected cases' lines.
     private func read(_ index: Int) throws(ValidationError) -> ReadBlock {
-        let block = blocks[index]
-        guard let bytes = source.line(at: block.offset, length: block.length, digest: block.digest) else {
-            let lines = block.lineCount > 1 ? "lines \(block.firstLine)–\(block.firstLine + block.lineCount - 1) are" : "line \(block.firstLine) is"
+        let selected = blocks[index].selected
+        let block = blocks[index].checked
+        guard let bytes = source.bytes(of: block) else {
             throw ValidationError(
-                SourceLocation(file: file, line: block.firstLine, column: 1),
-                "the file changed during the run: \(lines) not what was checked; run again")
+                SourceLocation(file: file, line: block.firstLine, column: 1), "the file changed during the run: \(block.linesAre) not what was checked; run again")
         }
         var cases: [(start: Int32, end: Int32, line: Int32)] = []
         bytes.withUnsafeBufferPointer { buffer in
@@ -182,7 +176,7 @@ public final class CaseLines: Sendable {
             for line in 0..<block.lineCount {
                 var end = start
                 while end < buffer.count && buffer[end] != 0x0A { end += 1 }
-                if block.selected[line >> 6] & (1 << UInt64(line & 63)) != 0 {
+                if selected[line >> 6] & (1 << UInt64(line & 63)) != 0 {
                     let stop = end > start && buffer[end - 1] == 0x0D ? end - 1 : end
                     cases.append((Int32(start), Int32(stop), Int32(block.firstLine + line)))
                 }

@@ -42,7 +42,8 @@ extension SuiteLoader {
                 }
                 // The block is indexed by the lines that are selected cases, and its bytes' digest.
                 var kept = CaseLines.Block(
-                    offset: Int64(block.offset), length: block.text.utf8.count, firstLine: block.firstLine, lineCount: starts.count, digest: 0,
+                    checked: CheckedBlock(
+                        offset: Int64(block.offset), length: block.text.utf8.count, firstLine: block.firstLine, lineCount: starts.count, digest: 0),
                     firstCase: selected, selected: [UInt64](repeating: 0, count: (starts.count + 63) / 64))
                 for index in parts.indices {
                     fileLog.append(contentsOf: outcomes.log(index).diagnostics)
@@ -58,7 +59,7 @@ extension SuiteLoader {
                 }
                 if selected > kept.firstCase {
                     var text = block.text
-                    kept.digest = text.withUTF8 { LineBlock.digest($0) }
+                    kept.checked.digest = text.withUTF8 { LineBlock.digest($0) }
                     blocks.append(kept)
                 }
             }

@@ -18,12 +18,12 @@ public struct ReplayProvider: Provider {
         var reader = try LineBlockReader(url, displayPath: displayPath)
         var log = DiagnosticLog()
         var entries: [RecordedLines.Entry] = []
-        var blocks: [RecordedLines.Block] = []
+        var blocks: [CheckedBlock] = []
         while let block = try reader.next() {
             let starts = block.lineStarts
             var text = block.text
             text.withUTF8 { bytes in
-                blocks.append(RecordedLines.Block(
+                blocks.append(CheckedBlock(
                     offset: Int64(block.offset), length: bytes.count, firstLine: block.firstLine, lineCount: starts.count, digest: LineBlock.digest(bytes)))
                 JSONSource.forEachLineValue(block.text, file: displayPath, firstLine: block.firstLine, log: &log) { value, line, log in
                     guard let key = Self.check(value, at: SourceLocation(file: displayPath, line: line, column: 1), log: &log) else { return }
@@ -150,15 +150,6 @@ struct ReplayKey: Hashable, Sendable {
 /// Every line was checked when the recording was loaded; the file's blocks are read again only if
 /// their bytes are the ones checked, and a line kept by place only if its own are.
 final class RecordedLines: Sendable {
-    /// A block of whole lines as the loader read it (`LineBlockReader`), with a digest of its bytes.
-    struct Block: Sendable {
-        var offset: Int64
-        var length: Int
-        var firstLine: Int
-        var lineCount: Int
-        var digest: UInt64
-    }
-
     /// Where a line lies in the file (without its line end), and a digest of its bytes as checked.
     struct Place: Sendable {
         var offset: Int64
@@ -200,11 +191,11 @@ final class RecordedLines: Sendable {
     static let windowLimit = 4096
 
     let file: String
-    private let blocks: [Block]
+    private let blocks: [CheckedBlock]
     private let source: LineFile
     private let state = Mutex(State())
 
-    init(path: String, file: String, blocks: [Block]) {
+    init(path: String, file: String, blocks: [CheckedBlock]) {
         self.file = file
         self.blocks = blocks
         source = LineFile(path: path)
@@ -300,11 +291,8 @@ final class RecordedLines: Sendable {
 
     /// Block `index` read again, if its bytes are the ones checked.
     private func bytes(of index: Int) throws(ProviderFailure) -> [UInt8] {
-        let block = blocks[index]
-        guard let bytes = source.line(at: block.offset, length: block.length, digest: block.digest) else {
-            let last = block.firstLine + block.lineCount - 1
-            let lines = last > block.firstLine ? "lines \(block.firstLine)–\(last) are not the lines" : "line \(block.firstLine) is not the line"
-            throw ProviderFailure("\(file) changed during the run: \(lines) that were checked")
+        guard let bytes = source.bytes(of: blocks[index]) else {
+            throw ProviderFailure("\(file) changed during the run: \(blocks[index].linesAre) not what was checked")
         }
         return bytes
     }
