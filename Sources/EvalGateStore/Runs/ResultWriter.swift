@@ -147,15 +147,18 @@ public final class ResultWriter: Sendable {
                 state.withLock { $0.failure = $0.failure ?? StoreError(code: 21, message: "the store was closed before results were written", path: "") }
                 continue
             }
+            // The held answers are taken out, so that this batch's are appended in place.
+            var answers = prepared.cacheRows
+            prepared.cacheRows = []
+            let held = (count: answers.count, bytes: prepared.cacheBytes)
+            var bytes = held.bytes
+            for row in batch {
+                guard let cache = row.cache else { continue }
+                answers.append(cache)
+                bytes += cache.values.bytes.count
+            }
+            let cacheNow = answers.count >= Self.cacheBatch || bytes >= Self.cacheBatchBytes
             do {
-                var answers = prepared.cacheRows
-                var bytes = prepared.cacheBytes
-                for row in batch {
-                    guard let cache = row.cache else { continue }
-                    answers.append(cache)
-                    bytes += cache.values.bytes.count
-                }
-                let cacheNow = answers.count >= Self.cacheBatch || bytes >= Self.cacheBatchBytes
                 try database.writeTransaction {
                     let statement = try prepared.results ?? database.prepare(ResultCoding.insertSQL)
                     prepared.results = statement
@@ -163,10 +166,18 @@ public final class ResultWriter: Sendable {
                     if cacheNow { try writeCache(answers, database) }
                 }
                 // Held only once their results are stored.
-                prepared.cacheRows = cacheNow ? [] : answers
-                prepared.cacheBytes = cacheNow ? 0 : bytes
+                if !cacheNow {
+                    prepared.cacheRows = answers
+                    prepared.cacheBytes = bytes
+                } else {
+                    prepared.cacheBytes = 0
+                }
                 state.withLock { $0.written += batch.count }
             } catch {
+                // This batch's results are not stored: neither are its answers.
+                answers.removeSubrange(held.count...)
+                prepared.cacheRows = answers
+                prepared.cacheBytes = held.bytes
                 let storeError = error as? StoreError ?? StoreError(code: 1, message: "\(error)", path: database.path)
                 state.withLock { $0.failure = $0.failure ?? storeError }
             }
@@ -179,9 +190,8 @@ public final class ResultWriter: Sendable {
         let statement = try prepared.cache ?? database.prepare("INSERT OR REPLACE INTO response_cache VALUES (?, ?, ?, ?, ?)")
         prepared.cache = statement
         let order = answers.indices.sorted { a, b in
-            let left = answers[a], right = answers[b]
-            if left.caseFingerprint != right.caseFingerprint { return left.caseFingerprint < right.caseFingerprint }
-            return left.sample != right.sample ? left.sample < right.sample : a < b
+            if answers[a].caseFingerprint != answers[b].caseFingerprint { return answers[a].caseFingerprint < answers[b].caseFingerprint }
+            return answers[a].sample != answers[b].sample ? answers[a].sample < answers[b].sample : a < b
         }
         for index in order { try statement.run(answers[index].values) }
     }
