@@ -22,6 +22,22 @@ struct ReportExport {
 
     /// Results read at a time, by the report pass and by the baseline reader.
     static let pageRows = 2000
+    /// Where the report pass reads the run's results, when not from the store it is given: a
+    /// second connection (`RunStore.readerAlongside`), with its first page already asked for
+    /// (`firstPage`, from `readPage`) while the run was judged.
+    var resultsStore: RunStore?
+    var firstPage: Task<[CaseResult], any Error>?
+
+    /// The results the report pass reads: the Markdown summary alone needs only the regressed
+    /// cases' outputs, and they failed now.
+    static func resultFilter(_ formats: [ReportFormat]) -> ResultStatus? {
+        formats.allSatisfy { $0 == .markdown } ? .fail : nil
+    }
+
+    /// Asks for a page of the report pass's results.
+    static func readPage(_ store: RunStore, runID: String, after cursor: RunStore.ResultCursor?, only: ResultStatus?) -> Task<[CaseResult], any Error> {
+        Task { try await store.results(runID: runID, after: cursor, status: only, limit: pageRows) }
+    }
 
     /// Writes every report; returns their paths for display.
     func write(store: RunStore) async throws(EvalGateError) -> [String] {
@@ -112,8 +128,7 @@ struct ReportExport {
         junit: JUnitWriter?, json: JSONReportWriter?, html: HTMLReportWriter?
     ) async throws -> [CaseKey: RegressionOutputs] {
         var outputs: [CaseKey: RegressionOutputs] = [:]
-        // The Markdown summary alone needs only the regressed cases' outputs: they failed now.
-        let only: ResultStatus? = junit == nil && json == nil && html == nil ? .fail : nil
+        let only = Self.resultFilter(targets.map(\.format))
         let junitPages = junit.map { JUnitPages(writer: $0, counts: suiteCounts.suites, started: content.run.startedAt, properties: suiteProperties) }
         let writers = PageWriters(junit: junitPages, json: json, html: html)
         var samples: [CaseResult] = []
@@ -135,10 +150,11 @@ struct ReportExport {
         // this one is merged with the baseline and the writers take the one before (at most one
         // page is being written; the writers take the pages in order).
         let runID = content.run.id
+        let reading = resultsStore ?? store
         func read(after cursor: RunStore.ResultCursor?) -> Task<[CaseResult], any Error> {
-            Task { try await store.results(runID: runID, after: cursor, status: only, limit: Self.pageRows) }
+            Self.readPage(reading, runID: runID, after: cursor, only: only)
         }
-        var ahead: Task<[CaseResult], any Error>? = read(after: nil)
+        var ahead: Task<[CaseResult], any Error>? = firstPage ?? read(after: nil)
         defer { ahead?.cancel() }
         try await withThrowingTaskGroup(of: Void.self) { writing in
             func hand(_ cases: [ReportCase]) async throws {

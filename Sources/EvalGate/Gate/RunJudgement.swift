@@ -40,8 +40,34 @@ struct RunJudgement: Sendable {
         DisplayPath.relative(url, to: workingDirectory)
     }
 
-    /// Compares with the baseline, writes the reports and builds the summary.
+    /// The reports to write: the listed ones and the JSON printed for `--output json`.
+    private var allTargets: [(format: ReportFormat, url: URL)] {
+        var targets = reportTargets
+        if let printedJSON, !targets.contains(where: { $0.format == .json }) { targets.append((.json, printedJSON)) }
+        return targets
+    }
+
+    /// Compares with the baseline, writes the reports and builds the summary. The report pass
+    /// reads the results on a second connection, its first page asked for before the judging
+    /// starts: the two read side by side instead of taking turns on the store's thread.
     func judge(runID: String, status: RunStatus, store: RunStore) async throws(EvalGateError) -> RunReport {
+        let targets = allTargets
+        let reader = targets.isEmpty ? nil : try? await store.readerAlongside()
+        let firstPage = reader.map { ReportExport.readPage($0, runID: runID, after: nil, only: ReportExport.resultFilter(targets.map(\.format))) }
+        let report: Result<RunReport, EvalGateError>
+        do {
+            report = .success(try await judge(runID: runID, status: status, store: store, reader: reader, firstPage: firstPage))
+        } catch {
+            report = .failure(error)
+        }
+        firstPage?.cancel()
+        await reader?.close()
+        return try report.get()
+    }
+
+    private func judge(
+        runID: String, status: RunStatus, store: RunStore, reader: RunStore?, firstPage: Task<[CaseResult], any Error>?
+    ) async throws(EvalGateError) -> RunReport {
         // The run's case summaries are read once, a page at a time: beside the baseline's when
         // there is one to compare with, on their own otherwise. Each adds to the scores, the flaky
         // cases and JUnit's per-suite counts.
@@ -160,7 +186,7 @@ struct RunJudgement: Sendable {
             suiteFigures: figures.suites.map { ReportContent.SuiteFigures(name: $0.name, figures: $0.figures) }, baselineName: baselineName,
             comparison: comparison, baselineFigures: baselineFigures, verdict: verdict, configDiff: configDiff, flaky: tally.flaky,
             generatedAt: Date())
-        let reportFiles = try await writeReports(content, suiteCounts: suiteCounts, store: store)
+        let reportFiles = try await writeReports(content, suiteCounts: suiteCounts, store: store, reader: reader, firstPage: firstPage)
 
         var errorExamples: [String] = []
         if scores.errorResults > 0 {
@@ -182,13 +208,16 @@ struct RunJudgement: Sendable {
 
     /// Writes the reports, reading the baseline's outputs from its file (or from the run store
     /// when comparing with one of its runs).
-    private func writeReports(_ content: ReportContent, suiteCounts: SuiteCounts, store: RunStore) async throws(EvalGateError) -> [String] {
-        var targets = reportTargets
-        if let printedJSON, !targets.contains(where: { $0.format == .json }) { targets.append((.json, printedJSON)) }
+    private func writeReports(
+        _ content: ReportContent, suiteCounts: SuiteCounts, store: RunStore, reader: RunStore?, firstPage: Task<[CaseResult], any Error>?
+    ) async throws(EvalGateError) -> [String] {
+        let targets = allTargets
         guard !targets.isEmpty else { return [] }
         var export = ReportExport(
             content: content, suiteCounts: suiteCounts, tags: tags, targets: targets, stepSummary: stepSummary,
             display: { [workingDirectory] in DisplayPath.relative($0, to: workingDirectory) })
+        export.resultsStore = reader
+        export.firstPage = firstPage
         var opened: RunStore?
         if content.comparison != nil {
             if againstRunID != nil {

@@ -84,6 +84,15 @@ public final class RunStore: Sendable {
         return RunStore(path: path, database: database, storesTags: storesTags)
     }
 
+    /// A second connection to this run store, for reading beside this one's thread (write-ahead
+    /// logging lets a reader work while another connection reads or writes): the report pass
+    /// reads its first pages of results on it while the run is judged on this one. Writes
+    /// nothing; close it when done.
+    public func readerAlongside() async throws -> RunStore {
+        let database = try await SerialDatabase.open(path: temporaryCopy?.path ?? path, mode: .readWriteCreate) { try StoreSchema.check($0) }
+        return RunStore(path: path, database: database, storesTags: storesTags)
+    }
+
     /// Runs `body` again while it fails with SQLITE_BUSY, for up to ten seconds. Only for the
     /// store's own thread: it sleeps there.
     static func retryingWhileBusy(_ body: () throws -> Void) throws {
