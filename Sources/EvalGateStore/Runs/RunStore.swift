@@ -610,7 +610,6 @@ public struct CaseSummaryStream: AsyncSequence, Sendable {
     }
 }
 
-
 /// What a run's results add up to beside its case summaries: its figures (overall and by suite)
 /// and the models the provider said it served. Filled by a `CaseSummaryStream` as it reads, so
 /// judging a run reads its results once, not three times; complete once the stream has ended.
