@@ -117,37 +117,39 @@ public final class HTMLReportWriter {
         json.array("t") { json in
             for tag in reportCase.tags { json.string(tag) }
         }
-        json.array("x") { json in
-            for index in reportCase.samples.indices { writeSample(reportCase.samples[index], into: &json) }
+        json.key("x"); json.beginArray()
+        reportCase.samples.withUnsafeBufferPointer { samples in
+            for index in samples.indices { writeSample(samples.baseAddress! + index, into: &json) }
         }
+        json.endArray()
         json.endObject()
     }
 
-    /// One sample of a case, taken in place (a `for` loop over the samples would copy each).
-    private static func writeSample(_ result: CaseResult, into json: inout JSONWriter) {
-        let response = result.response
+    /// One sample of a case, read in place through a pointer into its case's array (as
+    /// `JSONReport.write(_:into:)` reads them: a value would be copied first).
+    private static func writeSample(_ sample: UnsafePointer<CaseResult>, into json: inout JSONWriter) {
         json.beginObject()
-        json.key("ca"); json.bool(result.cached)
-        json.array("ck") { json in
-            for check in result.checks {
-                json.beginArray()
-                json.bool(check.passed)
-                json.string(check.check)
-                json.string(check.reason)
-                json.endArray()
-            }
+        json.key("ca"); json.bool(sample.pointee.cached)
+        json.key("ck"); json.beginArray()
+        for index in sample.pointee.checks.indices {
+            json.beginArray()
+            json.bool(sample.pointee.checks[index].passed)
+            json.string(sample.pointee.checks[index].check)
+            json.string(sample.pointee.checks[index].reason)
+            json.endArray()
         }
-        json.key("e"); json.string(result.error)
-        json.key("id"); json.string(result.requestID)
-        json.key("l"); json.number((result.latencyMs * 10).rounded() / 10)
-        json.key("m"); json.string(response?.servedModel)
-        json.key("n"); json.number(result.sample)
-        json.key("o"); json.string(excerpt(response?.text))
-        json.key("st"); json.string(result.status.rawValue)
+        json.endArray()
+        json.key("e"); json.string(sample.pointee.error)
+        json.key("id"); json.string(sample.pointee.requestID)
+        json.key("l"); json.number((sample.pointee.latencyMs * 10).rounded() / 10)
+        json.key("m"); json.string(sample.pointee.response?.servedModel)
+        json.key("n"); json.number(sample.pointee.sample)
+        json.key("o"); json.string(excerpt(sample.pointee.response?.text))
+        json.key("st"); json.string(sample.pointee.status.rawValue)
         json.key("tc")
-        if let response { json.toolCalls(response.toolCalls) } else { json.null() }
+        if let calls = sample.pointee.response?.toolCalls { json.toolCalls(calls) } else { json.null() }
         json.key("u")
-        if let usage = response?.usage {
+        if let usage = sample.pointee.response?.usage {
             json.beginArray()
             json.number(usage.inputTokens)
             json.number(usage.outputTokens)
