@@ -16,6 +16,10 @@ int evalgate_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int low);
 /// freeing it gives the memory back. Returns 1 when set.
 int evalgate_set_mmap_threshold(int bytes);
 
+/// Sets how much free memory at the top of a malloc heap is kept rather than given back
+/// (M_TRIM_THRESHOLD). Returns 1 on success.
+int evalgate_set_trim_threshold(int bytes);
+
 /// Raises the soft limit on open files to the hard limit (what Go's runtime does at start).
 /// Returns the limit now in force, or -1 when unlimited or it cannot be read.
 long evalgate_raise_open_file_limit(void);
