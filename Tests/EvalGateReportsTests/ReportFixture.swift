@@ -67,7 +67,7 @@ enum ReportFixture {
         return raw.map { entry in
             let first = entry.results[0]
             let key = CaseKey(suite: first.suite, caseID: first.caseID)
-            return ReportCase(key: key, kind: first.kind, tags: entry.tags, samples: entry.results, baseline: entry.baseline, change: .same)
+            return ReportCase(key: key, kind: first.kind, tags: entry.tags, samples: entry.results[...], baseline: entry.baseline[...], change: .same)
         }
     }
 
@@ -101,13 +101,13 @@ enum ReportFixture {
     static var comparison: BaselineComparison {
         let all = rawCases
         return BaselineComparison(
-            current: summaries(all.map(\.samples)), baseline: summaries(all.map(\.baseline)).sorted { $0.key < $1.key }, baselineName: "main",
+            current: summaries(all.map { Array($0.samples) }), baseline: summaries(all.map { Array($0.baseline) }).sorted { $0.key < $1.key }, baselineName: "main",
             baselineRunID: "20261120-090000-123456", countRemoved: true)
     }
 
     static var content: ReportContent {
         let all = cases
-        let current = summaries(all.map(\.samples))
+        let current = summaries(all.map { Array($0.samples) })
         var scores = ScoreBoard()
         for summary in current { scores.add(summary) }
         var figures = FiguresBuilder(), baselineFigures = FiguresBuilder()

@@ -47,6 +47,57 @@ import Testing
         #expect(failed == Self.count / 100)
     }
 
+    /// Every case sampled three times, 700 cases: the report pass reads results in pages of
+    /// 2,000, so a case's samples run on from one page into the next, in the run and in its
+    /// baseline alike, and each case must still come out whole, once, with its baseline's samples.
+    @Test func aCaseWhoseSamplesStraddleTwoPagesIsReportedWhole() async throws {
+        let count = 700
+        let suite = (0..<count).map { #"{"id": "c-\#($0)", "prompt": "Question \#($0)", "vars": {"customer_id": "C-9"}, "expected_contains": ["ok"], "repeat": 3}"# }
+        var recording = ExampleProject.goodRecording
+        if !recording.hasSuffix("\n") { recording += "\n" }
+        for index in 0..<count {
+            for sample in 0..<3 {
+                // Case c-5 fails its last sample now and passed it in the baseline.
+                let text = index == 5 && sample == 2 ? "now:no" : "ok-\(index)-\(sample)"
+                recording += #"{"suite":"bulk","case":"c-\#(index)","sample":\#(sample),"text":"\#(text)"}"# + "\n"
+            }
+        }
+        let project = try ExampleProject(#function, files: [
+            "suites/golden/bulk.jsonl": suite.joined(separator: "\n") + "\n",
+            "recordings/good.jsonl": recording.replacingOccurrences(of: "now:no", with: "ok-5-2"),
+        ])
+        #expect(try await ProcessRunner.evalgate(["gate"], in: project.url).status == 0)
+        #expect(try await ProcessRunner.evalgate(["baseline", "promote"], in: project.url).status == 0)
+        try project.write("recordings/good.jsonl", recording)
+        let output = try await ProcessRunner.evalgate(["gate", "--report", "json"], in: project.url)
+        #expect(output.status == 0 || output.status == 1, "\(output.stdout)\(output.stderr)")
+
+        let report = try JSONSerialization.jsonObject(with: Data(try project.directory.read("reports/results.json").utf8)) as? [String: Any]
+        let bulk = try #require(report?["cases"] as? [[String: Any]]).filter { $0["suite"] as? String == "bulk" }
+        #expect(bulk.count == count, "each case once")
+        #expect(Set(bulk.compactMap { $0["id"] as? String }).count == count)
+        var whole = 0
+        for reportCase in bulk {
+            let id = reportCase["id"] as? String ?? "?"
+            let samples = (reportCase["samples"] as? [[String: Any]]) ?? []
+            let baseline = ((reportCase["baseline"] as? [String: Any])?["samples"] as? [[String: Any]]) ?? []
+            let number = Int(id.dropFirst(2)) ?? -1
+            let outputs = samples.compactMap { $0["output"] as? String }
+            let expected = (0..<3).map { number == 5 && $0 == 2 ? "now:no" : "ok-\(number)-\($0)" }
+            if samples.compactMap({ $0["sample"] as? Int }) == [0, 1, 2], outputs == expected,
+                baseline.compactMap({ $0["sample"] as? Int }) == [0, 1, 2],
+                baseline.compactMap({ $0["output"] as? String }) == (0..<3).map({ "ok-\(number)-\($0)" })
+            {
+                whole += 1
+            } else {
+                Issue.record("case \(id): samples \(samples.count), baseline \(baseline.count), outputs \(outputs)")
+            }
+        }
+        #expect(whole == count)
+        let failing = bulk.first { $0["id"] as? String == "c-5" }
+        #expect(failing?["status"] as? String == "fail")
+    }
+
     @Test func aStoredRunIsReportedWithTheTagsItRanWith() async throws {
         let project = try Self.project()
         let gate = try await ProcessRunner.evalgate(["gate"], in: project.url)

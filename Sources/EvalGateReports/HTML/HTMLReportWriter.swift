@@ -99,7 +99,8 @@ public final class HTMLReportWriter {
         json.key("b")
         if !reportCase.baseline.isEmpty {
             json.beginObject()
-            json.key("o"); json.string(excerpt(reportCase.baseline[0].response?.text ?? reportCase.baseline[0].error))
+            let first = reportCase.baseline.startIndex
+            json.key("o"); json.string(excerpt(reportCase.baseline[first].response?.text ?? reportCase.baseline[first].error))
             json.key("st"); json.string(ReportCase.status(of: reportCase.baseline).rawValue)
             json.endObject()
         } else {

@@ -170,7 +170,7 @@ enum JSONReport {
             json.endObject()
         }
         json.key("change"); json.string(reportCase.change.rawValue)
-        json.key("fingerprint"); json.string(reportCase.samples.isEmpty ? nil : reportCase.samples[0].caseFingerprint)
+        json.key("fingerprint"); json.string(reportCase.samples.isEmpty ? nil : reportCase.samples[reportCase.samples.startIndex].caseFingerprint)
         json.key("id"); json.string(reportCase.key.caseID)
         json.key("kind"); json.string(reportCase.kind.rawValue)
         // The stored request is the canonical text the runner wrote: copied as it is when it still
@@ -188,7 +188,7 @@ enum JSONReport {
         json.array("tags") { json in
             for tag in reportCase.tags { json.string(tag) }
         }
-        json.key("weight"); json.number(reportCase.samples.isEmpty ? 1 : reportCase.samples[0].caseWeight)
+        json.key("weight"); json.number(reportCase.samples.isEmpty ? 1 : reportCase.samples[reportCase.samples.startIndex].caseWeight)
         json.endObject()
     }
 

@@ -63,7 +63,7 @@ public final class JUnitWriter {
     }
 
     /// Writes one `testcase` from all samples of a case (sorted by sample).
-    public func addCase(_ samples: [CaseResult]) throws {
+    public func addCase(_ samples: ArraySlice<CaseResult>) throws {
         guard !samples.isEmpty else { return }
         // Fields read in place: copying each `CaseResult` retains all of its strings.
         var milliseconds = 0.0
@@ -76,7 +76,8 @@ public final class JUnitWriter {
             case .pass: break
             }
         }
-        file.append("    <testcase classname=\"\(XMLText.escape(samples[0].suite, attribute: true))\" name=\"\(XMLText.escape(samples[0].caseID, attribute: true))\" time=\"\(Self.seconds(milliseconds / 1000))\"")
+        let first = samples.startIndex
+        file.append("    <testcase classname=\"\(XMLText.escape(samples[first].suite, attribute: true))\" name=\"\(XMLText.escape(samples[first].caseID, attribute: true))\" time=\"\(Self.seconds(milliseconds / 1000))\"")
         if failures == 0 && errors == 0 {
             file.append("/>\n")
             try file.flushIfLarge()
@@ -104,7 +105,7 @@ public final class JUnitWriter {
     }
 
     /// The failure body: for each failing sample, its failed checks and an excerpt of the output.
-    static func failureText(_ failed: [CaseResult], of samples: [CaseResult]) -> String {
+    static func failureText(_ failed: [CaseResult], of samples: ArraySlice<CaseResult>) -> String {
         var text = ""
         let total = samples.count
         if total > 1 {

@@ -136,13 +136,16 @@ public struct ReportCase: Sendable {
     public var kind: SuiteKind
     /// The case's tags, from its suite.
     public var tags: [String]
-    /// This run's samples, by sample number.
-    public var samples: [CaseResult]
+    /// This run's samples, by sample number: usually a slice of the page of results they were
+    /// read in, so that a case's results are not copied out of it.
+    public var samples: ArraySlice<CaseResult>
     /// The baseline run's samples of the case (empty when it has none).
-    public var baseline: [CaseResult]
+    public var baseline: ArraySlice<CaseResult>
     public var change: CaseChangeKind
 
-    public init(key: CaseKey, kind: SuiteKind, tags: [String], samples: [CaseResult], baseline: [CaseResult], change: CaseChangeKind) {
+    public init(
+        key: CaseKey, kind: SuiteKind, tags: [String], samples: ArraySlice<CaseResult>, baseline: ArraySlice<CaseResult>, change: CaseChangeKind
+    ) {
         self.key = key
         self.kind = kind
         self.tags = tags
@@ -161,7 +164,7 @@ public struct ReportCase: Sendable {
     // `CaseResult`s copies every one, retaining its twenty-odd strings and arrays, and that was
     // the biggest cost of writing a 100,000-case report.
 
-    static func status(of samples: [CaseResult]) -> ResultStatus {
+    static func status(of samples: ArraySlice<CaseResult>) -> ResultStatus {
         var allErrors = true
         var anyFailure = false
         for index in samples.indices {
@@ -206,7 +209,7 @@ public struct ReportCase: Sendable {
     }
 
     /// The first sample's stored request (the same for every sample).
-    public var requestJSON: String? { samples.isEmpty ? nil : samples[0].requestJSON }
+    public var requestJSON: String? { samples.isEmpty ? nil : samples[samples.startIndex].requestJSON }
 }
 
 /// A regressed case's outputs now and in the baseline, for the Markdown summary.
