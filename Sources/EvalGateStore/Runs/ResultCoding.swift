@@ -147,7 +147,7 @@ enum ResultCoding {
         }
         var result = CaseResult(
             suite: suite, kind: SuiteKind(rawValue: row.string(3) ?? "") ?? .golden, caseID: row.string(1) ?? "",
-            caseFingerprint: row.string(4) ?? "", sample: row.int(2) ?? 0, status: ResultStatus(rawValue: row.string(5) ?? "") ?? .error,
+            caseFingerprint: row.string(4) ?? "", sample: row.int(2) ?? 0, status: row.resultStatus(5),
             score: row.double(6) ?? 0, checks: checks, response: response, error: row.string(16), requestID: row.string(15) ?? "",
             latencyMs: row.double(12) ?? 0, finishedAt: row.string(17).flatMap(Timestamp.parse) ?? Date(timeIntervalSince1970: 0),
             attempts: attempts(row.string(18), requestID: row.string(15) ?? ""), toolScore: row.double(20), costUSD: row.double(21), contextUse: row.double(22))

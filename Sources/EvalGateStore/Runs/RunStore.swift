@@ -253,8 +253,10 @@ public final class RunStore: Sendable {
                 suite = row.string(0, sameAs: suite) ?? ""
                 let caseID = row.string(1) ?? ""
                 last = ResultCursor(suite: suite, caseID: caseID, sample: row.int(9) ?? 0)
-                let status = ResultStatus(rawValue: row.string(4) ?? "") ?? .error
-                if summaries.last.map({ $0.key.suite != suite || $0.key.caseID != caseID }) ?? true {
+                let status = row.resultStatus(4)
+                // The last summary's key read in place (`summaries.last` copies the summary).
+                let previous = summaries.count - 1
+                if previous < 0 || summaries[previous].key.suite != suite || summaries[previous].key.caseID != caseID {
                     summaries.append(
                         CaseSummary(
                             key: CaseKey(suite: suite, caseID: caseID), kind: SuiteKind(rawValue: row.string(2) ?? "") ?? .golden,

@@ -280,6 +280,15 @@ public final class Statement {
         return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
     }
 
+    /// A result's status, read without making a String: `pass`, `fail`, and anything else an
+    /// error (as `ResultStatus(rawValue:) ?? .error` reads it).
+    public func resultStatus(_ column: Int32) -> ResultStatus {
+        guard let text = sqlite3_column_text(handle, column), sqlite3_column_bytes(handle, column) == 4 else { return .error }
+        if memcmp(text, "pass", 4) == 0 { return .pass }
+        if memcmp(text, "fail", 4) == 0 { return .fail }
+        return .error
+    }
+
     public func string(_ column: Int32) -> String? {
         guard let text = sqlite3_column_text(handle, column) else { return nil }
         let count = Int(sqlite3_column_bytes(handle, column))
