@@ -188,7 +188,7 @@ public enum StoreSchema {
         let cookie = try database.integer("PRAGMA schema_version")
         // Defensive mode (on in some builds of SQLite) would refuse the edit; it is restored after.
         let defensive = try database.setDefensive(false)
-        defer { if defensive { try? database.setDefensive(true) } }
+        defer { if defensive { _ = try? database.setDefensive(true) } }
         try database.execute("PRAGMA writable_schema = ON")
         do {
             try database.prepare("UPDATE sqlite_schema SET sql = replace(sql, ?, ?) WHERE type = 'table' AND name = ?")
