@@ -136,7 +136,9 @@ enum ResultCoding {
         let checks = JSONSource.checkResults(row.string(7) ?? "[]") ?? []
         var response: ModelResponse?
         if let text = row.string(8) {
-            let calls = (try? JSONSource.value(row.string(9) ?? "[]"))?.arrayValue?.map { value in
+            // Most answers call no tool: their column is null or `[]`, read without a parse.
+            let stored = row.string(9)
+            let calls = stored == nil || stored == "[]" ? [] : (try? JSONSource.value(stored ?? "[]"))?.arrayValue?.map { value in
                 ToolCall(name: value["name"]?.stringValue ?? "", arguments: value["arguments"] ?? .null)
             } ?? []
             let servedModel = row.string(13, sameAs: repeats.servedModel)
@@ -145,12 +147,13 @@ enum ResultCoding {
                 text: text, toolCalls: calls, usage: TokenUsage(inputTokens: row.int(10), outputTokens: row.int(11)),
                 latencyMs: row.double(12) ?? 0, servedModel: servedModel, finishReason: row.string(14), systemFingerprint: row.string(19))
         }
+        let requestID = row.string(15) ?? ""
         var result = CaseResult(
             suite: suite, kind: SuiteKind(rawValue: row.string(3) ?? "") ?? .golden, caseID: row.string(1) ?? "",
             caseFingerprint: row.string(4) ?? "", sample: row.int(2) ?? 0, status: row.resultStatus(5),
-            score: row.double(6) ?? 0, checks: checks, response: response, error: row.string(16), requestID: row.string(15) ?? "",
+            score: row.double(6) ?? 0, checks: checks, response: response, error: row.string(16), requestID: requestID,
             latencyMs: row.double(12) ?? 0, finishedAt: row.string(17).flatMap(Timestamp.parse) ?? Date(timeIntervalSince1970: 0),
-            attempts: attempts(row.string(18), requestID: row.string(15) ?? ""), toolScore: row.double(20), costUSD: row.double(21), contextUse: row.double(22))
+            attempts: attempts(row.string(18), requestID: requestID), toolScore: row.double(20), costUSD: row.double(21), contextUse: row.double(22))
         result.caseWeight = row.double(23) ?? 1
         result.cached = row.int(24) == 1
         result.requestJSON = row.string(25)
