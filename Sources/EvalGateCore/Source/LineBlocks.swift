@@ -202,6 +202,18 @@ extension LineBlock {
 }
 
 extension LineBlock {
+    /// The line that starts at byte `start` of a block read again: where its text stops (before
+    /// its `\n` or `\r\n`; a last line may have neither) and where the next line starts. The end
+    /// is found with `memchr`, as the loader found it: a byte loop walked every byte of a
+    /// mebibyte block on the run's path.
+    public static func line(at start: Int, in bytes: UnsafeBufferPointer<UInt8>) -> (stop: Int, next: Int) {
+        var end = bytes.count
+        if start < bytes.count, let base = bytes.baseAddress, let found = memchr(base + start, 0x0A, bytes.count - start) {
+            end = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+        }
+        return (end > start && bytes[end - 1] == 0x0D ? end - 1 : end, end + 1)
+    }
+
     /// Where line `line` of this block lies in the file, without its line end (`\n`, `\r\n`), and
     /// the digest of those bytes. `starts` is `lineStarts`; `bytes` is the block's text.
     public func place(ofLine line: Int, starts: [Int], in bytes: UnsafeBufferPointer<UInt8>) -> (offset: Int, length: Int, digest: UInt64) {

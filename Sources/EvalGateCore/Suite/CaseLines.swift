@@ -172,18 +172,13 @@ public final class CaseLines: Sendable {
         }
         var cases: [(start: Int32, end: Int32, line: Int32)] = []
         bytes.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
             var start = 0
             for line in 0..<block.lineCount {
-                // Each line's end found with memchr, as the loader found them: a byte loop here
-                // walked every byte of a mebibyte block on the run's path.
-                let end = start >= buffer.count ? buffer.count
-                    : memchr(base + start, 0x0A, buffer.count - start).map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? buffer.count
+                let (stop, next) = LineBlock.line(at: start, in: buffer)
                 if selected[line >> 6] & (1 << UInt64(line & 63)) != 0 {
-                    let stop = end > start && buffer[end - 1] == 0x0D ? end - 1 : end
                     cases.append((Int32(start), Int32(stop), Int32(block.firstLine + line)))
                 }
-                start = end + 1
+                start = next
             }
         }
         return ReadBlock(index: index, bytes: bytes, cases: cases)

@@ -270,13 +270,10 @@ final class RecordedLines: Sendable {
         while true {
             if state.block >= 0 && state.cursor < state.bytes.count {
                 let start = state.cursor
-                let end = state.bytes.withUnsafeBufferPointer { bytes in
-                    memchr(bytes.baseAddress! + start, 0x0A, bytes.count - start).map { bytes.baseAddress!.distance(to: $0.assumingMemoryBound(to: UInt8.self)) }
-                } ?? state.bytes.count
+                let (stop, next) = state.bytes.withUnsafeBufferPointer { LineBlock.line(at: start, in: $0) }
                 let line = state.line
-                state.cursor = end + 1
+                state.cursor = next
                 state.line += 1
-                let stop = end > start && state.bytes[end - 1] == 0x0D ? end - 1 : end
                 if !state.bytes[start..<stop].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return (start..<stop, line) }
                 continue
             }
