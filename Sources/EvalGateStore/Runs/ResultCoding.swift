@@ -137,10 +137,12 @@ enum ResultCoding {
         var response: ModelResponse?
         if let text = row.string(8) {
             // Most answers call no tool: their column is null or `[]`, read without a parse.
-            let stored = row.string(9)
-            let calls = stored == nil || stored == "[]" ? [] : (try? JSONSource.value(stored ?? "[]"))?.arrayValue?.map { value in
-                ToolCall(name: value["name"]?.stringValue ?? "", arguments: value["arguments"] ?? .null)
-            } ?? []
+            var calls: [ToolCall] = []
+            if let stored = row.string(9), stored != "[]" {
+                calls = (try? JSONSource.value(stored))?.arrayValue?.map { value in
+                    ToolCall(name: value["name"]?.stringValue ?? "", arguments: value["arguments"] ?? .null)
+                } ?? []
+            }
             let servedModel = row.string(13, sameAs: repeats.servedModel)
             repeats.servedModel = servedModel ?? repeats.servedModel
             response = ModelResponse(
