@@ -8,6 +8,30 @@ let settings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+// SQLite's compile-time options: its recommended ones for an application that needs none of the
+// deprecated or optional interfaces (https://sqlite.org/compile.html), and the libc functions the
+// configure script would have found on Linux.
+let sqliteSettings: [CSetting] = [
+    .define("SQLITE_DEFAULT_MEMSTATUS", to: "0"),
+    .define("SQLITE_DQS", to: "0"),
+    .define("SQLITE_LIKE_DOESNT_MATCH_BLOBS"),
+    .define("SQLITE_OMIT_DEPRECATED"),
+    .define("SQLITE_OMIT_LOAD_EXTENSION"),
+    .define("SQLITE_OMIT_PROGRESS_CALLBACK"),
+    .define("SQLITE_OMIT_SHARED_CACHE"),
+    .define("SQLITE_STRICT_SUBTYPE", to: "1"),
+    .define("SQLITE_USE_ALLOCA"),
+    .define("SQLITE_THREADSAFE", to: "1"),
+    .define("HAVE_FDATASYNC", to: "1", .when(platforms: [.linux])),
+    .define("HAVE_GMTIME_R", to: "1"),
+    .define("HAVE_ISNAN", to: "1"),
+    .define("HAVE_LOCALTIME_R", to: "1"),
+    .define("HAVE_MALLOC_H", to: "1", .when(platforms: [.linux])),
+    .define("HAVE_MALLOC_USABLE_SIZE", to: "1", .when(platforms: [.linux])),
+    .define("HAVE_POSIX_FALLOCATE", to: "1", .when(platforms: [.linux])),
+    .define("HAVE_STRCHRNUL", to: "1", .when(platforms: [.linux])),
+]
+
 let package = Package(
     name: "evalgate",
     platforms: [.macOS(.v15)],
@@ -26,7 +50,8 @@ let package = Package(
     targets: [
         // C at the edge: system libraries with a module map and typed shims.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // SQLite itself, the amalgamation built into the binary (see Sources/CSQLite/README.md).
+        .target(name: "CSQLite", exclude: ["README.md"], cSettings: sqliteSettings),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // Linux process calls that need _GNU_SOURCE (pipe2, posix_spawn_file_actions_addchdir_np)
         // or glibc's own headers (mallopt).

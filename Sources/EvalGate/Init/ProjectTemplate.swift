@@ -196,7 +196,7 @@ enum ProjectTemplate {
               - name: System packages
                 run: |
                   apt-get update
-                  apt-get install -y libcurl4-openssl-dev libsqlite3-dev libssl-dev
+                  apt-get install -y libcurl4-openssl-dev libssl-dev
 
               - name: Cache evalgate
                 id: cache

@@ -29,7 +29,6 @@ public final class Database {
         } else if !FileManager.default.fileExists(atPath: path) {
             throw StoreError(code: SQLITE_CANTOPEN, message: "no database file here", path: path)
         }
-        _ = Database.configured
         var pointer: OpaquePointer?
         let flags = (mode == .readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &pointer, flags, nil)
@@ -88,11 +87,6 @@ public final class Database {
         let code = sqlite3_wal_checkpoint_v2(handle, "main", SQLITE_CHECKPOINT_PASSIVE, &logged, &copied)
         return code == SQLITE_OK ? copied : nil
     }
-
-    /// Process-wide SQLite settings, made once before the first connection opens.
-    private static let configured: Void = {
-        _ = evalgate_sqlite3_disable_memstatus()
-    }()
 
     /// Runs one or more statements that return no rows.
     public func execute(_ sql: String) throws(StoreError) {

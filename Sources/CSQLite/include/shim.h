@@ -1,6 +1,6 @@
 #ifndef EVALGATE_CSQLITE_SHIM_H
 #define EVALGATE_CSQLITE_SHIM_H
-#include <sqlite3.h>
+#include "sqlite3.h"
 
 /// SQLITE_TRANSIENT is a macro over a cast that Swift cannot import: bind copies of text and blobs
 /// through these typed wrappers instead.
@@ -16,15 +16,8 @@ static inline int evalgate_sqlite3_bind_text_static(sqlite3_stmt *stmt, int inde
     return sqlite3_bind_text(stmt, index, text, length, SQLITE_STATIC);
 }
 
-/// Turns off SQLite's memory statistics, before the library is initialised: with them on, every
-/// allocation SQLite makes takes a process-wide mutex. Returns SQLITE_OK, or SQLITE_MISUSE when
-/// SQLite was already initialised (then nothing changes).
-static inline int evalgate_sqlite3_disable_memstatus(void) {
-    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-}
 /// Sets SQLite's defensive mode on a connection (1 on, 0 off; -1 leaves it), which forbids
-/// `writable_schema`, and writes the mode it had before to `was`. Off by default in Debian's
-/// build; some builds turn it on. Returns SQLITE_OK on success.
+/// `writable_schema`, and writes the mode it had before to `was`. Returns SQLITE_OK on success.
 static inline int evalgate_sqlite3_set_defensive(sqlite3 *db, int on, int *was) {
     int code = sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, -1, was);
     if (code != SQLITE_OK || on < 0) return code;
