@@ -162,7 +162,11 @@ public final class ResultWriter: Sendable {
                 try database.writeTransaction {
                     let statement = try prepared.results ?? database.prepare(ResultCoding.insertSQL)
                     prepared.results = statement
-                    for row in batch { try statement.run(row.values) }
+                    defer { statement.clearBindings() }  // before the batch's rows go
+                    for index in batch.indices {
+                        if index + 1 < batch.count { batch[index + 1].values.prefetch() }
+                        try statement.run(batch[index].values)
+                    }
                     if cacheNow { try writeCache(answers, database) }
                 }
                 // Held only once their results are stored.
@@ -193,6 +197,7 @@ public final class ResultWriter: Sendable {
             if answers[a].caseFingerprint != answers[b].caseFingerprint { return answers[a].caseFingerprint < answers[b].caseFingerprint }
             return answers[a].sample != answers[b].sample ? answers[a].sample < answers[b].sample : a < b
         }
+        defer { statement.clearBindings() }  // before the answers' rows go
         for index in order { try statement.run(answers[index].values) }
     }
 }
