@@ -48,7 +48,7 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
-        // C at the edge: system libraries with a module map and typed shims.
+        // C at the edge: system libraries with a module map and typed shims, and SQLite built in.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // SQLite itself, the amalgamation built into the binary (see Sources/CSQLite/README.md).
         .target(name: "CSQLite", exclude: ["README.md"], cSettings: sqliteSettings),
