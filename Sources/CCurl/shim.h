@@ -45,6 +45,7 @@ static inline CURLcode evalgate_curl_msg_result(const CURLMsg *message) {
 typedef struct {
     int epoll;                  /* the epoll instance libcurl's sockets are registered in */
     long long deadline_ns;      /* when libcurl wants to be called for its timers; -1: no timer */
+    CURLM *multi;               /* the multi handle, to mark the sockets registered in `epoll` */
 } evalgate_curl_sockets;
 
 static inline long long evalgate_monotonic_ns(void) {
@@ -54,7 +55,7 @@ static inline long long evalgate_monotonic_ns(void) {
 }
 
 static inline int evalgate_curl_socket_callback(CURL *easy, curl_socket_t socket, int what, void *userp, void *socketp) {
-    (void)easy; (void)socketp;
+    (void)easy;
     evalgate_curl_sockets *state = (evalgate_curl_sockets *)userp;
     if (what == CURL_POLL_REMOVE) {
         epoll_ctl(state->epoll, EPOLL_CTL_DEL, socket, NULL);
@@ -63,8 +64,15 @@ static inline int evalgate_curl_socket_callback(CURL *easy, curl_socket_t socket
     struct epoll_event event = {0};
     event.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
     event.data.fd = socket;
-    if (epoll_ctl(state->epoll, EPOLL_CTL_MOD, socket, &event) != 0) {
-        epoll_ctl(state->epoll, EPOLL_CTL_ADD, socket, &event);
+    /* A socket registered in the epoll instance carries the state as libcurl's socket pointer
+       (`curl_multi_assign`), which libcurl forgets when it says CURL_POLL_REMOVE: so a socket is
+       added or modified with one call. Trying MOD first failed once a request, since a cached
+       connection's socket is removed between its requests. */
+    if (socketp == state) {
+        if (epoll_ctl(state->epoll, EPOLL_CTL_MOD, socket, &event) != 0) epoll_ctl(state->epoll, EPOLL_CTL_ADD, socket, &event);
+    } else {
+        if (epoll_ctl(state->epoll, EPOLL_CTL_ADD, socket, &event) != 0) epoll_ctl(state->epoll, EPOLL_CTL_MOD, socket, &event);
+        curl_multi_assign(state->multi, socket, state);
     }
     return 0;
 }
@@ -77,6 +85,7 @@ static inline int evalgate_curl_timer_callback(CURLM *multi, long timeout_ms, vo
 }
 
 static inline void evalgate_curl_multi_use_epoll(CURLM *multi, evalgate_curl_sockets *state) {
+    state->multi = multi;
     curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, evalgate_curl_socket_callback);
     curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, state);
     curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, evalgate_curl_timer_callback);

@@ -52,7 +52,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         wakeup = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
         precondition(epoll >= 0 && wakeup >= 0 && evalgate_epoll_watch_wakeup(epoll, wakeup) == 0, "cannot set up epoll: \(String(cString: strerror(errno)))")
         sockets = .allocate(capacity: 1)
-        sockets.initialize(to: evalgate_curl_sockets(epoll: epoll, deadline_ns: -1))
+        sockets.initialize(to: evalgate_curl_sockets(epoll: epoll, deadline_ns: -1, multi: nil))
         evalgate_curl_multi_use_epoll(multi, sockets)
         let thread = Thread { [self] in run() }
         thread.name = "evalgate.curl"
