@@ -112,8 +112,11 @@ public final class LoopbackServer: @unchecked Sendable {
             return
         }
         stopping = true
+        // Shut, not closed: the accept thread closes the listener as it ends. Closed here, its
+        // number could go to another server's new listener (tests run side by side) before
+        // the accept thread's next `accept`, which would then take that server's connection and
+        // drop it: a client saw "connection reset by peer" on its first request, 1 run in ~15.
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
         for fd in connections { shutdown(fd, Int32(SHUT_RDWR)) }
         lock.broadcast()
         while threads > 0 { lock.wait() }
@@ -136,6 +139,7 @@ public final class LoopbackServer: @unchecked Sendable {
     }
 
     private func acceptLoop() {
+        defer { close(listener) }
         while true {
             let fd = accept(listener, nil, nil)
             if fd < 0 {
