@@ -144,10 +144,11 @@ public final class LoopbackServer: @unchecked Sendable {
         while true {
             let fd = accept(listener, nil, nil)
             if fd < 0 {
+                let error = errno  // before the lock `isStopping` takes can change it
                 if isStopping { return }
                 // Interrupted, out of descriptors for a moment, or a connection gone before it
                 // was taken: try again.
-                if errno != EINTR { usleep(1000) }
+                if error != EINTR { usleep(1000) }
                 continue
             }
             lock.lock()
